@@ -1,0 +1,154 @@
+/**
+ * The page side of a store: a typed proxy to the store's worker. Every call
+ * gets an outcome, even if the worker dies (Comlink alone would leave it
+ * pending forever).
+ */
+import { releaseProxy, wrap, type Remote } from 'comlink';
+import { StoreError } from '../shared/errors';
+import { installErrorTransfer } from '../shared/transfer';
+import type { RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
+import type { WorkerApi } from '../worker/store-host';
+
+const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024 } as const;
+
+/**
+ * Opens (or creates) the store `options.name` of this origin: starts its
+ * worker, loads the durable state, and resolves when it is ready.
+ * Rejects with `CORRUPT` when the persisted state is damaged, `UNSUPPORTED`
+ * when the browser lacks module workers or IndexedDB.
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const opts = validate(options);
+  if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
+  if (typeof indexedDB === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no IndexedDB (private mode?)');
+  installErrorTransfer();
+  const worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${opts.name}` });
+  const store = new Store(opts.name, worker, opts.txTimeoutMs);
+  try {
+    await store['call']((api) => api.open({ ...opts }));
+  } catch (error) {
+    store['shutdown']();
+    throw error;
+  }
+  return store;
+}
+
+function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate'>> {
+  if (typeof options !== 'object' || options === null) throw new StoreError('INVALID_ARGUMENT', 'openStore needs an options object');
+  const { name } = options;
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+    throw new StoreError('INVALID_ARGUMENT', 'the store name must be a string of 1 to 200 characters');
+  }
+  const durability = options.durability ?? DEFAULTS.durability;
+  if (durability !== 'strict' && durability !== 'relaxed') {
+    throw new StoreError('INVALID_ARGUMENT', `durability must be 'strict' or 'relaxed', not ${String(durability)}`);
+  }
+  const txTimeoutMs = options.txTimeoutMs ?? DEFAULTS.txTimeoutMs;
+  const compactAfterBytes = options.compactAfterBytes ?? DEFAULTS.compactAfterBytes;
+  for (const [key, value] of Object.entries({ txTimeoutMs, compactAfterBytes })) {
+    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+      throw new StoreError('INVALID_ARGUMENT', `${key} must be a positive number`);
+    }
+  }
+  return { name, durability, txTimeoutMs, compactAfterBytes };
+}
+
+/** An open store. Calls from one page run in the order they were made. */
+export class Store {
+  private readonly api: Remote<WorkerApi>;
+  private closed = false;
+  private readonly died: Promise<never>;
+
+  /** @internal use `openStore` */
+  constructor(
+    /** The store's name. */
+    readonly name: string,
+    private readonly worker: Worker,
+    private readonly txTimeoutMs: number,
+  ) {
+    this.api = wrap<WorkerApi>(worker);
+    this.died = new Promise<never>((_, reject) => {
+      const fail = (event: Event) => {
+        const detail = event instanceof ErrorEvent ? event.message : 'it could not load or crashed';
+        reject(new StoreError('CLOSED', `the store's worker stopped: ${detail}`));
+        this.closed = true;
+      };
+      worker.addEventListener('error', fail);
+      worker.addEventListener('messageerror', fail);
+    });
+    this.died.catch(() => undefined);
+  }
+
+  private call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('CLOSED', `the store ${this.name} is closed`));
+    return Promise.race([fn(this.api), this.died]);
+  }
+
+  /** Runs SQL and returns the rows of its (last) statement as objects. Writes are durable when it resolves. */
+  query<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.call((api) => api.query(sql, params)) as Promise<T[]>;
+  }
+
+  /** Runs SQL that writes; resolves once the change is durable. */
+  run(sql: string, params?: SqlParams): Promise<RunResult> {
+    return this.call((api) => api.run(sql, params));
+  }
+
+  /**
+   * Runs `fn` in one SQLite transaction. Its `tx.query`/`tx.run` calls see
+   * its own uncommitted writes; every other call on this store waits until
+   * it ends. Resolves with `fn`'s result once the commit is durable; if `fn`
+   * throws or rejects, everything rolls back and its error is rethrown as
+   * is. Still open after `txTimeoutMs`, it is rolled back with `TX_TIMEOUT`.
+   */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const id = await this.call((api) => api.begin());
+    const tx: Tx = {
+      query: <R>(sql: string, params?: SqlParams) => this.call((api) => api.query(sql, params, id)) as Promise<R[]>,
+      run: (sql: string, params?: SqlParams) => this.call((api) => api.run(sql, params, id)),
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreError('TX_TIMEOUT', `the transaction stayed open past ${this.txTimeoutMs} ms and was rolled back`)),
+        this.txTimeoutMs,
+      );
+    });
+    try {
+      const result = await Promise.race([fn(tx), timeout]);
+      clearTimeout(timer);
+      await this.call((api) => api.commit(id));
+      return result;
+    } catch (error) {
+      clearTimeout(timer);
+      await this.api.rollback(id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Folds the change log into a new snapshot now (it also happens by itself as the log grows). */
+  compact(): Promise<void> {
+    return this.call((api) => api.compact());
+  }
+
+  /** Persistence counters, for diagnostics and tests. */
+  stats(): Promise<StoreStats> {
+    return this.call((api) => api.stats());
+  }
+
+  /** Waits for earlier calls, closes the database and stops the worker. Later calls reject with `CLOSED`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.call((api) => api.close());
+    } finally {
+      this.shutdown();
+    }
+  }
+
+  private shutdown(): void {
+    this.closed = true;
+    this.api[releaseProxy]();
+    this.worker.terminate();
+  }
+}

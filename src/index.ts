@@ -1,0 +1,22 @@
+/**
+ * Pacioli: an offline SQLite store for browsers and PWAs.
+ *
+ * ```ts
+ * import { openStore } from 'pacioli';
+ * const store = await openStore({ name: 'books' });
+ * await store.run('CREATE TABLE IF NOT EXISTS t(x INTEGER)');
+ * await store.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [1n]); });
+ * ```
+ */
+export { openStore, Store } from './client/store';
+export { ERROR_CODES, isStoreError, StoreError, type ErrorCode } from './shared/errors';
+export type {
+  Durability,
+  Migration,
+  RunResult,
+  SqlParams,
+  SqlValue,
+  StoreOptions,
+  StoreStats,
+  Tx,
+} from './shared/types';

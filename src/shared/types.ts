@@ -1,0 +1,77 @@
+/** Public types shared by the page and the worker. */
+
+/** A value as it comes back from SQLite: `bigint` only beyond ±(2^53−1). */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** Statement parameters: positional (`?`, `?NNN`) or named (`:name`, `@name`, `$name`; the key may omit the prefix). */
+export type SqlParams = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** What a write statement did. */
+export interface RunResult {
+  /** Rows inserted, updated or deleted by the last statement. */
+  changes: number;
+  /** The rowid of the last inserted row (`bigint` beyond ±(2^53−1)). */
+  lastInsertRowid: number | bigint;
+}
+
+/** One schema migration: SQL text, run in one transaction with its bookkeeping row. */
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+  down?: string;
+}
+
+/** How hard a commit waits for the disk. */
+export type Durability = 'strict' | 'relaxed';
+
+/** Options of `openStore`. */
+export interface StoreOptions {
+  /** The store's name; one IndexedDB database per name and origin. */
+  name: string;
+  /** Ordered migrations to apply on open. */
+  migrations?: readonly Migration[];
+  /** Apply pending migrations on open (default true). */
+  autoMigrate?: boolean;
+  /**
+   * `'strict'` (default): a write resolves after IndexedDB reports its
+   * transaction flushed to disk. `'relaxed'`: after the browser has it;
+   * an OS crash or power loss may lose the last moments.
+   */
+  durability?: Durability;
+  /** A transaction still open after this many ms is rolled back with `TX_TIMEOUT` (default 10 000). */
+  txTimeoutMs?: number;
+  /**
+   * Fold the change log into a new snapshot once it holds this many bytes
+   * or a quarter of the snapshot's size, whichever is larger (default 4 MiB).
+   */
+  compactAfterBytes?: number;
+}
+
+/** The transaction handle passed to `transaction(fn)`. */
+export interface Tx {
+  query<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
+  run(sql: string, params?: SqlParams): Promise<RunResult>;
+}
+
+/** Diagnostics about persistence, for tests, tools and the curious. */
+export interface StoreStats {
+  /** Sequence number of the last durable commit. */
+  seq: number;
+  /** Sequence number the current snapshot covers (0: none yet). */
+  snapshotSeq: number;
+  /** Size of the current snapshot in bytes. */
+  snapshotBytes: number;
+  /** Log entries after the snapshot, and their bytes. */
+  logEntries: number;
+  logBytes: number;
+  /** Commits persisted as log entries / as full snapshots (schema changes, uncapturable writes). */
+  logCommits: number;
+  snapshotCommits: number;
+  /** Log folds into a new snapshot since open. */
+  compactions: number;
+  /** Times the database image was loaded whole (open, recovery after a failed persist). */
+  fullLoads: number;
+  /** Durability in force. */
+  durability: Durability;
+}

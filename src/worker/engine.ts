@@ -1,0 +1,271 @@
+/**
+ * The engine: one sql.js database, exact values in and out, store-owned
+ * transactions, and change capture for persistence. Synchronous and free of
+ * Comlink and IndexedDB, so it runs the same in a worker and in Node tests.
+ */
+import type { Database, Statement } from 'sql.js';
+import { fromSqlite, StoreError } from '../shared/errors';
+import type { RunResult, SqlParams, SqlValue } from '../shared/types';
+import { applyChanges, ChangeCapture } from './capture';
+import { decodeEntry, encodeEntry } from './change-codec';
+import { splitStatements, statementKind, tokenize, type StatementText, type Token } from './sql-lexer';
+import { getBigIntRow, type SqlJs } from './sqljs';
+import { bindParams, normalizeInt, readRow } from './values';
+
+/** What a transaction leaves to persist. */
+export type Pending =
+  | { kind: 'none' }
+  | { kind: 'log'; entry: Uint8Array }
+  | { kind: 'snapshot'; reason: string };
+
+/** PRAGMAs the store owns: changing them would break durability or integrity. */
+const OWNED_PRAGMAS = /^\s*PRAGMA\s+(main\.)?(foreign_keys|journal_mode|locking_mode|writable_schema|legacy_file_format|temp_store)\b/i;
+const MAX_CACHED = 64;
+
+export class Engine {
+  private db: Database;
+  private capture: ChangeCapture;
+  private cache = new Map<string, Statement>();
+  private parsed = new Map<string, StatementText[]>();
+  private lastRowid: Statement;
+  private inTx = false;
+  private txAborted = false;
+  private schemaTouched = false;
+
+  constructor(
+    private readonly sql: SqlJs,
+    image?: Uint8Array,
+  ) {
+    this.db = this.openDb(image);
+    this.capture = new ChangeCapture(sql, this.db);
+    this.lastRowid = this.db.prepare('SELECT last_insert_rowid()');
+  }
+
+  private openDb(image: Uint8Array | undefined): Database {
+    const db = new this.sql.Database(image);
+    try {
+      // MEMORY journal: the file lives in memory and IndexedDB is the durable copy,
+      // so a rollback journal on MEMFS would only cost time (about 25x per write).
+      db.exec('PRAGMA journal_mode=MEMORY; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA trusted_schema=OFF');
+      db.exec('SELECT count(*) FROM sqlite_schema'); // reads page 1: a garbled image fails here, not later
+    } catch (error) {
+      db.close();
+      throw fromSqlite(error);
+    }
+    return db;
+  }
+
+  /** Whether a store transaction is open. */
+  get inTransaction(): boolean {
+    return this.inTx;
+  }
+
+  /** Runs one or more statements; with params, exactly one. Returns the last statement's rows. */
+  query(sql: string, params?: SqlParams): Record<string, SqlValue>[] {
+    let rows: Record<string, SqlValue>[] = [];
+    this.each(sql, params, (stmt) => {
+      const columns = stmt.getColumnNames();
+      const out: Record<string, SqlValue>[] = [];
+      while (stmt.step()) {
+        const values = readRow(stmt);
+        const row: Record<string, SqlValue> = {};
+        for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!;
+        out.push(row);
+      }
+      if (columns.length > 0) rows = out;
+    });
+    return rows;
+  }
+
+  /** Runs one or more statements; reports the last one's changes and the last inserted rowid. */
+  run(sql: string, params?: SqlParams): RunResult {
+    let changes = 0;
+    this.each(sql, params, (stmt) => {
+      while (stmt.step()); // RETURNING rows are not wanted here
+      changes = this.db.getRowsModified();
+    });
+    this.lastRowid.step();
+    const id = getBigIntRow(this.lastRowid)[0] as bigint;
+    this.lastRowid.reset();
+    return { changes, lastInsertRowid: normalizeInt(id) };
+  }
+
+  private each(sql: string, params: SqlParams | undefined, use: (stmt: Statement) => void): void {
+    if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'sql must be a string');
+    if (this.txAborted) throw new StoreError('SQL_ERROR', 'SQLite rolled this transaction back after an earlier error');
+    const statements = this.parse(sql);
+    if (statements.length === 0) throw new StoreError('INVALID_ARGUMENT', 'no SQL statement given');
+    if (statements.length > 1 && params !== undefined) {
+      throw new StoreError('INVALID_ARGUMENT', 'parameters need exactly one statement; this SQL has ' + statements.length);
+    }
+    if (!this.inTx && !this.isReadOnly(statements)) throw new StoreError('SQL_ERROR', 'internal: write outside a store transaction');
+    for (const st of statements) this.execOne(st, params, use);
+  }
+
+  /** True when every statement of `sql` is a read, which may run outside a transaction. */
+  readOnly(sql: string): boolean {
+    return typeof sql === 'string' && this.isReadOnly(this.parse(sql));
+  }
+
+  private isReadOnly(statements: readonly StatementText[]): boolean {
+    return statements.every((st) => statementKind(st.tokens) === 'read' && !/^\s*PRAGMA\b/i.test(st.text));
+  }
+
+  private parse(sql: string): StatementText[] {
+    let statements = this.parsed.get(sql);
+    if (!statements) {
+      statements = splitStatements(sql, tokenize(sql));
+      if (this.parsed.size >= MAX_CACHED * 4) this.parsed.clear();
+      this.parsed.set(sql, statements);
+    }
+    return statements;
+  }
+
+  private execOne(st: StatementText, params: SqlParams | undefined, use: (stmt: Statement) => void): void {
+    const kind = statementKind(st.tokens);
+    if (kind === 'transaction') {
+      throw new StoreError('INVALID_ARGUMENT', 'BEGIN, COMMIT, ROLLBACK and SAVEPOINT belong to the store: use store.transaction()');
+    }
+    if (OWNED_PRAGMAS.test(st.text) && st.tokens.some((t) => t.text === '=' || t.text === '(')) {
+      throw new StoreError('INVALID_ARGUMENT', `this PRAGMA is managed by the store and cannot be changed: ${st.text.trim()}`);
+    }
+    const first = st.tokens[0]?.text;
+    if (first === 'ATTACH' || first === 'DETACH') {
+      throw new StoreError('INVALID_ARGUMENT', 'attached databases are not persisted; ATTACH and DETACH are not supported');
+    }
+    const bound = bindParams(st.text, st.tokens, params);
+    const execute = () => {
+      const stmt = this.statement(bound.sql);
+      try {
+        if (bound.values) stmt.bind(bound.values);
+        use(stmt);
+      } finally {
+        stmt.reset();
+      }
+    };
+    try {
+      if (kind === 'schema') {
+        this.schemaTouched = true;
+        this.capture.snapshotReason ??= `schema or database change (${first ?? '?'})`;
+        execute();
+      } else if (kind === 'write') {
+        this.capture.captureWrite(st.tokens as Token[], execute);
+      } else {
+        execute();
+      }
+    } catch (error) {
+      this.checkStillInTransaction();
+      throw fromSqlite(error);
+    }
+  }
+
+  private statement(sql: string): Statement {
+    const hit = this.cache.get(sql);
+    if (hit) {
+      this.cache.delete(sql); // re-insert: Map order is the LRU order
+      this.cache.set(sql, hit);
+      return hit;
+    }
+    const stmt = this.db.prepare(sql);
+    this.cache.set(sql, stmt);
+    if (this.cache.size > MAX_CACHED) {
+      const [oldest, old] = this.cache.entries().next().value as [string, Statement];
+      this.cache.delete(oldest);
+      old.free();
+    }
+    return stmt;
+  }
+
+  /** Some errors (RAISE(ROLLBACK), SQLITE_FULL) end the transaction inside SQLite; notice it. */
+  private checkStillInTransaction(): void {
+    try {
+      this.db.exec('BEGIN');
+    } catch {
+      return; // "cannot start a transaction within a transaction": still ours
+    }
+    this.db.exec('ROLLBACK');
+    this.txAborted = true;
+  }
+
+  /** Opens a store transaction. */
+  begin(): void {
+    if (this.inTx) throw new StoreError('SQL_ERROR', 'internal: a store transaction is already open');
+    this.db.exec('BEGIN');
+    this.inTx = true;
+    this.txAborted = false;
+    this.schemaTouched = false;
+    this.capture.reset();
+  }
+
+  /** What the open transaction must persist; reads row images, so call it before `commit()`. */
+  pending(seq: number): Pending {
+    if (this.txAborted) throw new StoreError('SQL_ERROR', 'SQLite rolled this transaction back after an earlier error');
+    if (this.capture.snapshotReason) return { kind: 'snapshot', reason: this.capture.snapshotReason };
+    const tables = this.capture.collect();
+    if (this.capture.snapshotReason) return { kind: 'snapshot', reason: this.capture.snapshotReason };
+    if (tables.length === 0) return { kind: 'none' };
+    return { kind: 'log', entry: encodeEntry({ seq, tables }) };
+  }
+
+  /** Commits in memory. Deferred foreign keys can still fail here: the transaction then stays open. */
+  commit(): void {
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      throw fromSqlite(error);
+    }
+    this.inTx = false;
+    if (this.schemaTouched) this.capture.refreshSchema();
+  }
+
+  /** Rolls the open transaction back; harmless when none is open. */
+  rollback(): void {
+    if (!this.inTx) return;
+    this.inTx = false;
+    if (!this.txAborted) this.db.exec('ROLLBACK');
+    if (this.schemaTouched) this.capture.refreshSchema();
+  }
+
+  /** The whole database file. Not inside a write transaction: sql.js refuses that. */
+  export(): Uint8Array {
+    return this.db.export();
+  }
+
+  /**
+   * Applies log entries on top of the current image, as a load does. User
+   * triggers are set aside and foreign keys are off while images go in:
+   * their effects are in the images already.
+   */
+  replay(entries: readonly { seq: number; bytes: Uint8Array }[]): void {
+    if (entries.length === 0) return;
+    const db = this.db;
+    this.capture.enabled = false;
+    db.exec('PRAGMA foreign_keys=OFF; BEGIN');
+    try {
+      const triggers = db.exec(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`)[0]?.values ?? [];
+      for (const [name] of triggers) db.exec(`DROP TRIGGER main."${String(name).replaceAll('"', '""')}"`);
+      for (const { seq, bytes } of entries) {
+        const entry = decodeEntry(bytes, `log entry ${seq}`);
+        if (entry.seq !== seq) throw new StoreError('CORRUPT', `log entry ${seq} is damaged: it says it is entry ${entry.seq}`);
+        applyChanges(db, entry.tables);
+      }
+      for (const [, sql] of triggers) db.exec(String(sql));
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error instanceof StoreError ? error : fromSqlite(error);
+    } finally {
+      db.exec('PRAGMA foreign_keys=ON');
+      this.capture.enabled = true;
+    }
+  }
+
+  /** Frees every statement and the database. */
+  close(): void {
+    for (const stmt of this.cache.values()) stmt.free();
+    this.cache.clear();
+    this.lastRowid.free();
+    this.capture.dispose();
+    this.db.close();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * An idb-keyval `UseStore` that asks for the durability we promise.
+ * idb-keyval's own `createStore` opens transactions without options, and
+ * Chromium (since 121) then defaults to relaxed durability: "complete" would
+ * mean "handed to the OS", not "on disk".
+ */
+import { promisifyRequest, type UseStore } from 'idb-keyval';
+import type { Durability } from '../shared/types';
+
+/** A `UseStore` plus what idb-keyval's does not offer: closing, and noticing the database went away. */
+export interface DurableStore extends UseStore {
+  close(): void;
+}
+
+/**
+ * Opens (lazily) database `dbName` with one object store `storeName`.
+ * When another party deletes or upgrades the database (the user clearing
+ * site data, a test tampering), the connection is closed rather than
+ * blocking them, and the next call opens it again.
+ */
+export function createDurableStore(dbName: string, storeName: string, durability: Durability): DurableStore {
+  let dbp: Promise<IDBDatabase> | undefined;
+  const open = (): Promise<IDBDatabase> => {
+    if (!dbp) {
+      const request = indexedDB.open(dbName);
+      request.onupgradeneeded = () => request.result.createObjectStore(storeName);
+      dbp = promisifyRequest(request).then((db) => {
+        db.onversionchange = () => {
+          db.close();
+          dbp = undefined;
+        };
+        db.onclose = () => {
+          dbp = undefined;
+        };
+        return db;
+      });
+      dbp.catch(() => {
+        dbp = undefined;
+      });
+    }
+    return dbp;
+  };
+  const store = (async (txMode, callback) => {
+    const db = await open();
+    // `durability` is ignored by browsers that predate it; they were never relaxed by default.
+    const tx = db.transaction(storeName, txMode, { durability });
+    return callback(tx.objectStore(storeName));
+  }) as DurableStore;
+  store.close = () => {
+    void dbp?.then((db) => db.close()).catch(() => undefined);
+    dbp = undefined;
+  };
+  return store;
+}

@@ -1,0 +1,175 @@
+/**
+ * What lives in IndexedDB, and the order writes happen in so that a crash at
+ * any instant leaves the old state or the new one, never a mix:
+ *
+ *   database `pacioli:<name>`, store `log`
+ *     'meta' → { format, snapshotSeq, snapshotBytes, snapshotSha256 }  (the commit point of a snapshot)
+ *     1, 2, 3… → one log entry per committed transaction (change-codec bytes)
+ *   database `pacioli:<name>:snapshots`, store `snapshots`
+ *     seq → the SQLite file image as of commit `seq`
+ *
+ * A commit is one put of one log entry: atomic. A snapshot is written first
+ * under its own key, then `meta` flips to it in one put; entries at or below
+ * the snapshot's seq are obsolete from that instant and are swept later.
+ * Snapshots live in their own database so a large snapshot write never
+ * queues the small log puts of commits behind it.
+ */
+import { get, promisifyRequest, set } from 'idb-keyval';
+import { fromIndexedDb, StoreError } from '../shared/errors';
+import type { Durability } from '../shared/types';
+import { crc32 } from './change-codec';
+import { createDurableStore, type DurableStore } from './idb-store';
+
+/** The snapshot pointer. */
+export interface Meta {
+  format: 1;
+  snapshotSeq: number;
+  snapshotBytes: number;
+  snapshotSha256: string;
+}
+
+/** A persisted log entry. */
+export interface LogEntry {
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/** The persisted state, verified. */
+export interface Loaded {
+  meta: Meta | undefined;
+  image: Uint8Array | undefined;
+  entries: LogEntry[];
+}
+
+const META = 'meta';
+
+/** IndexedDB database names of a store, also for tools and tests. */
+export function databaseNames(name: string): { log: string; snapshots: string } {
+  return { log: `pacioli:${name}`, snapshots: `pacioli:${name}:snapshots` };
+}
+
+export class Persistence {
+  private readonly log: DurableStore;
+  private readonly snapshots: DurableStore;
+
+  constructor(name: string, durability: Durability) {
+    const names = databaseNames(name);
+    this.log = createDurableStore(names.log, 'log', durability);
+    this.snapshots = createDurableStore(names.snapshots, 'snapshots', durability);
+  }
+
+  /** Reads and verifies the snapshot and every log entry after it; damage is `CORRUPT`, naming what. */
+  async load(): Promise<Loaded> {
+    const [meta, keys, values] = await this.guard('reading the log', () =>
+      this.log('readonly', async (s) => {
+        // Numbers sort before strings in IndexedDB: this range holds every entry and not 'meta'.
+        const range = IDBKeyRange.bound(0, Infinity, true, false);
+        return Promise.all([
+          promisifyRequest(s.get(META)) as Promise<Meta | undefined>,
+          promisifyRequest(s.getAllKeys(range)) as Promise<IDBValidKey[]>,
+          promisifyRequest(s.getAll(range)) as Promise<unknown[]>,
+        ]);
+      }),
+    );
+    if (meta !== undefined && (typeof meta !== 'object' || meta.format !== 1 || !Number.isSafeInteger(meta.snapshotSeq))) {
+      throw new StoreError('CORRUPT', 'the store metadata is damaged or of an unknown format');
+    }
+    const base = meta?.snapshotSeq ?? 0;
+    let image: Uint8Array | undefined;
+    if (meta && base > 0) {
+      const raw = await this.guard('reading the snapshot', () => get<unknown>(base, this.snapshots));
+      const label = `the snapshot of commit ${base}`;
+      if (!(raw instanceof Uint8Array)) throw new StoreError('CORRUPT', `${label} is missing`);
+      if (raw.length !== meta.snapshotBytes) {
+        throw new StoreError('CORRUPT', `${label} is damaged: ${raw.length} bytes where ${meta.snapshotBytes} were written`);
+      }
+      if ((await digest(raw)) !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
+      image = raw;
+    }
+    const entries: LogEntry[] = [];
+    let expected = base + 1;
+    keys.forEach((key, i) => {
+      const seq = Number(key);
+      if (seq <= base) return; // folded into the snapshot, not yet swept
+      if (seq !== expected) throw new StoreError('CORRUPT', `log entry ${expected} is missing (the next one found is ${seq})`);
+      const bytes = values[i];
+      if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${seq} is damaged: it is not binary`);
+      entries.push({ seq, bytes });
+      expected++;
+    });
+    return { meta, image, entries };
+  }
+
+  /** Makes one commit durable. */
+  async append(entry: LogEntry): Promise<void> {
+    await this.guard(`persisting commit ${entry.seq}`, () => set(entry.seq, entry.bytes, this.log));
+  }
+
+  /** Takes back an entry whose commit then failed in memory (deferred foreign keys). */
+  async remove(seq: number): Promise<void> {
+    await this.guard(`withdrawing commit ${seq}`, () =>
+      this.log('readwrite', (s) => {
+        s.delete(seq);
+        return promisifyRequest(s.transaction);
+      }),
+    );
+  }
+
+  /**
+   * Makes `image` the state as of commit `seq`: the image goes in first, the
+   * pointer flips second. The flip is skipped if a newer snapshot won
+   * meanwhile. Returns the new pointer, or undefined when it was skipped.
+   */
+  async writeSnapshot(seq: number, image: Uint8Array): Promise<Meta | undefined> {
+    const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await digest(image) };
+    await this.guard(`persisting the snapshot of commit ${seq}`, () => set(seq, image, this.snapshots));
+    const flipped = await this.guard(`persisting the snapshot of commit ${seq}`, () =>
+      this.log('readwrite', async (s) => {
+        const current = (await promisifyRequest(s.get(META))) as Meta | undefined;
+        if (current && current.snapshotSeq >= seq) return false;
+        s.put(meta, META);
+        await promisifyRequest(s.transaction);
+        return true;
+      }),
+    );
+    return flipped ? meta : undefined;
+  }
+
+  /** Sweeps what a snapshot at `seq` made obsolete. Best effort: leftovers are ignored on load. */
+  async sweep(seq: number, options: { orphans?: boolean } = {}): Promise<void> {
+    await Promise.all([
+      this.log('readwrite', (s) => {
+        s.delete(IDBKeyRange.bound(0, seq));
+        return promisifyRequest(s.transaction);
+      }),
+      this.snapshots('readwrite', (s) => {
+        s.delete(IDBKeyRange.upperBound(seq, true));
+        // At open nothing else writes: snapshots above the pointer are from flips that never happened.
+        if (options.orphans) s.delete(IDBKeyRange.lowerBound(seq, true));
+        return promisifyRequest(s.transaction);
+      }),
+    ]).catch(() => undefined);
+  }
+
+  close(): void {
+    this.log.close();
+    this.snapshots.close();
+  }
+
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw fromIndexedDb(error, what);
+    }
+  }
+}
+
+/** SHA-256 where WebCrypto is available (secure contexts), else a labelled CRC-32. */
+async function digest(bytes: Uint8Array): Promise<string> {
+  if (globalThis.crypto?.subtle) {
+    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+    return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return `crc32:${crc32(bytes).toString(16)}`;
+}

@@ -1,0 +1,313 @@
+/**
+ * The worker side of a store: one engine, its persistence, and the rules
+ * that join them. Every call runs in turn (a FIFO mutex); a transaction
+ * holds the turn until it commits, rolls back or times out. A write
+ * resolves only after its change is durable, and memory is never ahead of
+ * disk: a failed persist rolls the transaction back, or (for a snapshot
+ * commit, already committed in memory) reloads the durable state.
+ */
+import { StoreError, toStoreError } from '../shared/errors';
+import { Mutex } from '../shared/mutex';
+import type { Durability, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
+import { Engine } from './engine';
+import { Persistence } from './persistence';
+import type { SqlJs } from './sqljs';
+
+/** What the page passes to `open`. */
+export interface HostOptions {
+  name: string;
+  durability: Durability;
+  txTimeoutMs: number;
+  compactAfterBytes: number;
+}
+
+interface OpenTx {
+  id: number;
+  release: () => void;
+  timer: ReturnType<typeof setTimeout>;
+  committing: boolean;
+}
+
+type Rows = Record<string, SqlValue>[];
+
+/** Builds the API the worker exposes; `loadSql` supplies sql.js (the worker entry knows where its wasm is). */
+export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
+  const mutex = new Mutex();
+  let options: HostOptions | undefined;
+  let sql: SqlJs | undefined;
+  let engine: Engine | undefined;
+  let persistence: Persistence | undefined;
+  let broken: StoreError | undefined;
+  let closed = false;
+  let tx: OpenTx | undefined;
+  let txIds = 0;
+  const expired = new Set<number>();
+  let seq = 0;
+  let log: { seq: number; bytes: number }[] = [];
+  let folding: Promise<void> = Promise.resolve();
+  let foldQueued = false;
+  const stats = { snapshotSeq: 0, snapshotBytes: 0, logCommits: 0, snapshotCommits: 0, compactions: 0, fullLoads: 0 };
+
+  function ready(): { engine: Engine; persistence: Persistence; options: HostOptions } {
+    if (closed) throw new StoreError('CLOSED', 'the store is closed');
+    if (broken) throw broken;
+    if (!engine || !persistence || !options) throw new StoreError('CLOSED', 'the store is not open');
+    return { engine, persistence, options };
+  }
+
+  async function load(): Promise<void> {
+    const loaded = await persistence!.load();
+    const next = new Engine(sql!, loaded.image);
+    try {
+      next.replay(loaded.entries);
+    } catch (error) {
+      next.close();
+      throw error;
+    }
+    engine?.close();
+    engine = next;
+    stats.snapshotSeq = loaded.meta?.snapshotSeq ?? 0;
+    stats.snapshotBytes = loaded.meta?.snapshotBytes ?? 0;
+    log = loaded.entries.map((e) => ({ seq: e.seq, bytes: e.bytes.length }));
+    seq = log.at(-1)?.seq ?? stats.snapshotSeq;
+    stats.fullLoads++;
+  }
+
+  /** After a snapshot commit failed to persist, memory is ahead of disk: load the durable state again. */
+  async function recover(): Promise<void> {
+    try {
+      await load();
+    } catch (error) {
+      broken = new StoreError('PERSIST_FAILED', `the store could not reload its durable state: ${toStoreError(error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Persists and commits the engine's open transaction, or rolls it back and throws. */
+  async function commitOpen(): Promise<void> {
+    const { engine, persistence } = ready();
+    const next = seq + 1;
+    let pending;
+    try {
+      pending = engine.pending(next);
+      if (pending.kind === 'none') return engine.commit();
+    } catch (error) {
+      engine.rollback();
+      throw toStoreError(error);
+    }
+    if (pending.kind === 'log') {
+      try {
+        await persistence.append({ seq: next, bytes: pending.entry });
+      } catch (error) {
+        engine.rollback();
+        throw error;
+      }
+      try {
+        engine.commit();
+      } catch (error) {
+        // Only deferred foreign keys fail at COMMIT: withdraw the entry, then give up the transaction.
+        await persistence.remove(next).catch(() => recover());
+        engine.rollback();
+        throw error;
+      }
+      seq = next;
+      stats.logCommits++;
+      log.push({ seq: next, bytes: pending.entry.length });
+      scheduleFold(false);
+      return;
+    }
+    try {
+      engine.commit(); // sql.js cannot export inside a write transaction
+    } catch (error) {
+      engine.rollback();
+      throw error;
+    }
+    try {
+      const meta = await persistence.writeSnapshot(next, engine.export());
+      if (meta) (stats.snapshotSeq = next), (stats.snapshotBytes = meta.snapshotBytes);
+    } catch (error) {
+      await recover();
+      throw error;
+    }
+    seq = next;
+    stats.snapshotCommits++;
+    log = [];
+    void persistence.sweep(next);
+  }
+
+  function scheduleFold(force: boolean): Promise<void> {
+    const { options } = ready();
+    const logBytes = log.reduce((n, e) => n + e.bytes, 0);
+    const threshold = Math.max(options.compactAfterBytes, stats.snapshotBytes / 4);
+    if (!force && (foldQueued || logBytes < threshold)) return folding;
+    foldQueued = true;
+    folding = folding.then(async () => {
+      foldQueued = false;
+      const release = await mutex.acquire();
+      let image: Uint8Array;
+      let at: number;
+      try {
+        if (closed || broken || !engine || seq === stats.snapshotSeq) return;
+        image = engine.export(); // synchronous, between transactions
+        at = seq;
+      } finally {
+        release(); // commits go on while the image is written
+      }
+      try {
+        const meta = await persistence!.writeSnapshot(at, image);
+        if (!meta) return;
+        stats.snapshotSeq = at;
+        stats.snapshotBytes = meta.snapshotBytes;
+        stats.compactions++;
+        log = log.filter((e) => e.seq > at);
+        await persistence!.sweep(at);
+      } catch (error) {
+        // The log stays valid; the next commit past the threshold tries again.
+        console.warn(`[pacioli] folding the log into a snapshot failed: ${toStoreError(error).message}`);
+      }
+    });
+    return folding;
+  }
+
+  /** Runs `fn` in its own store transaction and persists it (a call outside `transaction()`). */
+  async function autocommit<T>(fn: (engine: Engine) => T): Promise<T> {
+    return mutex.run(async () => {
+      const { engine } = ready();
+      engine.begin();
+      let result: T;
+      try {
+        result = fn(engine);
+      } catch (error) {
+        engine.rollback();
+        throw error;
+      }
+      await commitOpen();
+      return result;
+    });
+  }
+
+  function inTx(id: number): Engine {
+    const { engine } = ready();
+    if (tx?.id === id && !tx.committing) return engine;
+    if (expired.has(id)) throw new StoreError('TX_TIMEOUT', `transaction ${id} was rolled back: it stayed open past ${options!.txTimeoutMs} ms`);
+    throw new StoreError('INVALID_ARGUMENT', `transaction ${id} is no longer open`);
+  }
+
+  function endTx(): void {
+    if (!tx) return;
+    clearTimeout(tx.timer);
+    tx.release();
+    tx = undefined;
+  }
+
+  function currentStats(): StoreStats {
+    return {
+      seq,
+      snapshotSeq: stats.snapshotSeq,
+      snapshotBytes: stats.snapshotBytes,
+      logEntries: log.length,
+      logBytes: log.reduce((n, e) => n + e.bytes, 0),
+      logCommits: stats.logCommits,
+      snapshotCommits: stats.snapshotCommits,
+      compactions: stats.compactions,
+      fullLoads: stats.fullLoads,
+      durability: options?.durability ?? 'strict',
+    };
+  }
+
+  return {
+    /** Loads the durable state; fails with `CORRUPT` naming what is damaged. */
+    async open(opts: HostOptions): Promise<StoreStats> {
+      if (options) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
+      options = opts;
+      return mutex.run(async () => {
+        sql = await loadSql();
+        persistence = new Persistence(opts.name, opts.durability);
+        try {
+          await load();
+        } catch (error) {
+          persistence.close();
+          closed = true;
+          throw error;
+        }
+        void persistence.sweep(stats.snapshotSeq, { orphans: true });
+        return currentStats();
+      });
+    },
+
+    async query(sql: string, params: SqlParams | undefined, txId?: number): Promise<Rows> {
+      if (txId !== undefined) return inTx(txId).query(sql, params);
+      const fast = await mutex.run(() => {
+        const { engine } = ready();
+        return engine.readOnly(sql) ? { rows: engine.query(sql, params) } : undefined;
+      });
+      return fast ? fast.rows : autocommit((e) => e.query(sql, params));
+    },
+
+    async run(sql: string, params: SqlParams | undefined, txId?: number): Promise<RunResult> {
+      if (txId !== undefined) return inTx(txId).run(sql, params);
+      return autocommit((e) => e.run(sql, params));
+    },
+
+    /** Opens a transaction once every earlier call is done; returns its id. */
+    async begin(): Promise<number> {
+      const release = await mutex.acquire();
+      try {
+        ready().engine.begin();
+      } catch (error) {
+        release();
+        throw error;
+      }
+      const id = ++txIds;
+      const timer = setTimeout(() => {
+        if (tx?.id !== id || tx.committing) return;
+        engine?.rollback();
+        expired.add(id);
+        if (expired.size > 256) expired.delete(expired.values().next().value!);
+        endTx();
+      }, options!.txTimeoutMs);
+      tx = { id, release, timer, committing: false };
+      return id;
+    },
+
+    async commit(txId: number): Promise<void> {
+      inTx(txId);
+      tx!.committing = true;
+      try {
+        await commitOpen();
+      } finally {
+        endTx();
+      }
+    },
+
+    async rollback(txId: number): Promise<void> {
+      if (tx?.id !== txId || tx.committing) return;
+      engine?.rollback();
+      endTx();
+    },
+
+    /** Folds the change log into a new snapshot now. */
+    async compact(): Promise<void> {
+      await scheduleFold(true);
+    },
+
+    async stats(): Promise<StoreStats> {
+      return currentStats();
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      await mutex.run(() => {
+        closed = true; // calls queued behind this one now fail with CLOSED; a queued fold gives up
+      });
+      await folding; // a fold already writing its image finishes first
+      engine?.close();
+      engine = undefined;
+      persistence?.close();
+    },
+  };
+}
+
+/** The RPC surface, derived from the implementation. */
+export type WorkerApi = ReturnType<typeof createWorkerApi>;

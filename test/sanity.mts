@@ -1,0 +1,18 @@
+import initSqlJs from 'sql.js';
+import { Engine } from '../src/worker/engine';
+import { asSqlJs } from '../src/worker/sqljs';
+const SQL = asSqlJs(await initSqlJs());
+const e = new Engine(SQL);
+e.begin(); e.run('CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, v ANY, b BLOB) STRICT'); console.log(e.pending(1)); e.commit();
+const img = e.export();
+e.begin();
+e.run('INSERT INTO t VALUES(?,?,?,?)', [1, 'a', 2n ** 62n, new Uint8Array([1, 2])]);
+e.run('INSERT INTO t(k,v,b) VALUES(?, 3.0, randomblob(4))', ['b']);
+e.run('UPDATE t SET id = 10 WHERE id = 1');
+console.log(e.query('SELECT *, typeof(v) AS tv, ? + 1 AS s, typeof(?) AS ty FROM t', [2n ** 60n, 2n ** 60n]));
+const p = e.pending(1); console.log(p.kind, p.kind === 'log' ? p.entry.length : p); e.commit(); console.log('after', e.query('SELECT b FROM t'));
+const e2 = new Engine(SQL, img);
+if (p.kind === 'log') e2.replay([{ seq: 1, bytes: p.entry }]);
+console.log(e2.query('SELECT *, typeof(v) AS tv FROM t'));
+e.begin(); try { e.run('INSERT INTO t VALUES(10, "x", 1, NULL)'); } catch (err) { console.log((err as any).code, (err as Error).message); } e.rollback();
+e.begin(); e.run('INSERT OR REPLACE INTO t(id,k) VALUES(5, ?)', ['a']); console.log(e.pending(2)); e.commit();

@@ -1,0 +1,16 @@
+import initSqlJs from 'sql.js';
+import { Engine } from '../src/worker/engine';
+import { asSqlJs } from '../src/worker/sqljs';
+const SQL = asSqlJs(await initSqlJs());
+const e = new Engine(SQL);
+e.begin(); e.run('CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)'); e.commit();
+const img = e.export();
+e.begin();
+e.run('INSERT INTO t(b) VALUES(randomblob(4))');
+console.log('A', e.query('SELECT b FROM t'));
+console.log('B', e.query('SELECT b FROM t'));
+const p = e.pending(1); e.commit();
+console.log('C', e.query('SELECT b FROM t'));
+const e2 = new Engine(SQL, img);
+if (p.kind === 'log') e2.replay([{ seq: 1, bytes: p.entry }]);
+console.log('D', e2.query('SELECT b FROM t'));
