@@ -1,3 +1,4 @@
+/// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import { resolve } from 'node:path';
 
@@ -17,6 +18,8 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { headers: isolation },
   preview: { headers: isolation },
+  // Unit tests run in Node against sql.js directly; browser specs (e2e/) belong to Playwright.
+  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000 },
   build: {
     target: 'es2022',
     rollupOptions: {

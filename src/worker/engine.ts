@@ -108,7 +108,7 @@ export class Engine {
   }
 
   private isReadOnly(statements: readonly StatementText[]): boolean {
-    return statements.every((st) => statementKind(st.tokens) === 'read' && !/^\s*PRAGMA\b/i.test(st.text));
+    return statements.every((st) => statementKind(st.tokens) === 'read');
   }
 
   private parse(sql: string): StatementText[] {
@@ -223,6 +223,7 @@ export class Engine {
     if (!this.inTx) return;
     this.inTx = false;
     if (!this.txAborted) this.db.exec('ROLLBACK');
+    this.txAborted = false;
     if (this.schemaTouched) this.capture.refreshSchema();
   }
 

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../src/worker/engine';
+import { dump, inTx, loadSql } from './helpers';
+
+const SCHEMA = `
+  CREATE TABLE parent(id INTEGER PRIMARY KEY, tag TEXT UNIQUE, n ANY) STRICT;
+  CREATE TABLE child(id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent(id) ON DELETE CASCADE, v BLOB);
+  CREATE TABLE audit(id INTEGER PRIMARY KEY, what TEXT);
+  CREATE TRIGGER parent_audit AFTER INSERT ON parent BEGIN INSERT INTO audit(what) VALUES ('parent ' || NEW.id); END;
+`;
+
+/** Runs `fn` as a transaction on `engine` and checks its log entry rebuilds the same state on a copy of the pre-image. */
+async function expectReplayable(engine: Engine, fn: (e: Engine) => void, kind: 'log' | 'snapshot' | 'none' = 'log') {
+  const sql = await loadSql();
+  const before = engine.export();
+  const pending = inTx(engine, 1, fn);
+  expect(pending.kind).toBe(kind);
+  if (pending.kind !== 'log') return pending;
+  const copy = new Engine(sql, before);
+  copy.replay([{ seq: 1, bytes: pending.entry }]);
+  expect(dump(copy)).toEqual(dump(engine));
+  copy.close();
+  return pending;
+}
+
+async function fresh(schema = SCHEMA): Promise<Engine> {
+  const engine = new Engine(await loadSql());
+  inTx(engine, 0, (e) => e.run(schema));
+  return engine;
+}
+
+describe('change capture', () => {
+  it('replays inserts, updates, deletes, cascades and trigger effects exactly', async () => {
+    const e = await fresh();
+    await expectReplayable(e, (e) => {
+      e.run(`INSERT INTO parent VALUES (1, 'a', 1.0), (2, 'b', 2n ** 62n), (3, 'c', x'00ff')`.replace('2n ** 62n', '4611686018427387904'));
+      e.run(`INSERT INTO child(parent, v) VALUES (1, randomblob(8)), (2, randomblob(8)), (2, NULL)`);
+    });
+    await expectReplayable(e, (e) => {
+      e.run(`DELETE FROM parent WHERE id = 2`); // cascades to two children
+      e.run(`UPDATE parent SET n = random() WHERE id = 1`);
+      e.run(`INSERT INTO parent VALUES (4, datetime('now'), NULL)`);
+    });
+  });
+
+  it('keeps REAL apart from INTEGER in columns without affinity', async () => {
+    const e = await fresh();
+    await expectReplayable(e, (e) => e.run(`INSERT INTO parent VALUES (1, 'a', 3.0), (2, 'b', 3)`));
+    const rows = e.query(`SELECT typeof(n) AS t FROM parent ORDER BY id`);
+    expect(rows).toEqual([{ t: 'real' }, { t: 'integer' }]);
+  });
+
+  it('captures an UPDATE that moves a rowid (the update hook reports only the new one)', async () => {
+    const e = await fresh();
+    inTx(e, 1, (e) => e.run(`INSERT INTO parent VALUES (1, 'a', 1), (2, 'b', 2)`));
+    await expectReplayable(e, (e) => e.run(`UPDATE parent SET id = id + 100`));
+    expect(e.query(`SELECT id FROM parent ORDER BY id`)).toEqual([{ id: 101 }, { id: 102 }]);
+  });
+
+  it('replays a swap of unique values made through a temporary value', async () => {
+    const e = await fresh();
+    inTx(e, 1, (e) => e.run(`INSERT INTO parent VALUES (1, 'a', 1), (2, 'b', 2)`));
+    await expectReplayable(e, (e) => {
+      e.run(`UPDATE parent SET tag = 'tmp' WHERE id = 1`);
+      e.run(`UPDATE parent SET tag = 'a' WHERE id = 2`);
+      e.run(`UPDATE parent SET tag = 'b' WHERE id = 1`);
+    });
+  });
+
+  it('handles rowids beyond 2^53 exactly', async () => {
+    const e = await fresh();
+    await expectReplayable(e, (e) => e.run(`INSERT INTO audit VALUES (?, 'big'), (?, 'small')`, [2n ** 62n + 1n, -(2n ** 63n)]));
+    expect(e.query(`SELECT id FROM audit ORDER BY id`)).toEqual([{ id: -(2n ** 63n) }, { id: 2n ** 62n + 1n }]);
+  });
+
+  it('falls back to a snapshot for what it cannot capture row by row', async () => {
+    const e = await fresh(SCHEMA + `CREATE TABLE kv(k TEXT PRIMARY KEY, v) WITHOUT ROWID; CREATE TABLE plain(x);`);
+    inTx(e, 1, (e) => e.run(`INSERT INTO plain VALUES (1), (2); INSERT INTO parent VALUES (1, 'a', 1)`));
+    const reason = (fn: (e: Engine) => void) => {
+      const p = inTx(e, 2, fn);
+      return p.kind === 'snapshot' ? p.reason : p.kind;
+    };
+    expect(reason((e) => e.run(`INSERT INTO kv VALUES ('a', 1)`))).toMatch(/WITHOUT ROWID/);
+    expect(reason((e) => e.run(`DELETE FROM plain`))).toMatch(/truncate/); // the truncate optimisation skips the hook
+    expect(reason((e) => e.run(`INSERT OR REPLACE INTO parent VALUES (5, 'a', 2)`))).toMatch(/REPLACE/);
+    expect(reason((e) => e.run(`REPLACE INTO audit VALUES (1, 'x')`))).toMatch(/REPLACE/);
+    expect(reason((e) => e.run(`CREATE INDEX i ON audit(what)`))).toMatch(/schema/);
+    expect(reason((e) => e.run(`PRAGMA user_version = 3`))).toMatch(/schema/);
+    expect(reason((e) => e.run(`UPDATE parent SET tag = replace(tag, 'a', 'b')`))).toBe('log'); // the function is not a conflict clause
+    expect(reason((e) => e.run(`UPDATE parent SET n = 1 WHERE id = 999`))).toBe('none');
+  });
+});
+
+describe('engine rules', () => {
+  it('keeps foreign keys on and refuses to turn them off', async () => {
+    const e = await fresh();
+    expect(e.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+    e.begin();
+    expect(() => e.run('PRAGMA foreign_keys = OFF')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => e.run('INSERT INTO child(parent) VALUES (42)')).toThrow(expect.objectContaining({ code: 'CONSTRAINT' }));
+    expect(() => e.run('BEGIN')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    e.rollback();
+    const copy = new Engine(await loadSql(), e.export());
+    expect(copy.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+  });
+
+  it('notices when SQLite itself ends the transaction (RAISE(ROLLBACK))', async () => {
+    const e = await fresh(`CREATE TABLE t(x); CREATE TRIGGER no AFTER INSERT ON t WHEN NEW.x < 0 BEGIN SELECT RAISE(ROLLBACK, 'negative'); END;`);
+    e.begin();
+    e.run('INSERT INTO t VALUES (1)');
+    expect(() => e.run('INSERT INTO t VALUES (-1)')).toThrow(/negative/);
+    expect(() => e.run('INSERT INTO t VALUES (2)')).toThrow(/rolled this transaction back/);
+    e.rollback();
+    expect(e.query('SELECT count(*) AS n FROM t')).toEqual([{ n: 0 }]);
+  });
+
+  it('binds parameters exactly and refuses what it cannot store', async () => {
+    const e = await fresh();
+    expect(e.query('SELECT typeof(?) AS a, ? + 1 AS b, typeof(?) AS c', [2n ** 60n, 2n ** 60n, 2 ** 40])).toEqual([
+      { a: 'integer', b: 2n ** 60n + 1n, c: 'integer' },
+    ]);
+    expect(e.query('SELECT :x AS x, @y AS y', { x: 1, '@y': 'two' })).toEqual([{ x: 1, y: 'two' }]);
+    for (const bad of [[2n ** 63n], [NaN], [undefined], [{}], [new Date()]]) {
+      expect(() => e.query('SELECT ?', bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+    expect(() => e.query('SELECT ?, ?', [1])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => e.query('SELECT :x', {})).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('maps SQLite failures to codes and keeps the message', async () => {
+    const e = await fresh();
+    e.begin();
+    expect(() => e.run("INSERT INTO parent VALUES (1, 'a', 1), (2, 'a', 1)")).toThrow(
+      expect.objectContaining({ code: 'CONSTRAINT', message: expect.stringContaining('UNIQUE constraint failed') }),
+    );
+    expect(() => e.run("INSERT INTO parent VALUES ('x', 'b', 1)")).toThrow(expect.objectContaining({ code: 'CONSTRAINT' }));
+    expect(() => e.run('SELEC 1')).toThrow(expect.objectContaining({ code: 'SQL_ERROR', message: expect.stringContaining('syntax error') }));
+    e.rollback();
+  });
+
+  it('reports a garbled image as CORRUPT', async () => {
+    const sql = await loadSql();
+    const image = (await fresh()).export();
+    image.fill(7, 0, 16);
+    expect(() => new Engine(sql, image)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
+  });
+});

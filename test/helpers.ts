@@ -1,0 +1,41 @@
+import initSqlJs from 'sql.js';
+import { Engine } from '../src/worker/engine';
+import { asSqlJs, type SqlJs } from '../src/worker/sqljs';
+
+let sql: Promise<SqlJs> | undefined;
+
+/** sql.js for Node, loaded once per test file. */
+export function loadSql(): Promise<SqlJs> {
+  return (sql ??= initSqlJs().then(asSqlJs));
+}
+
+/** Runs `fn` in one engine transaction and commits it in memory, returning what it would persist. */
+export function inTx(engine: Engine, seq: number, fn: (e: Engine) => void) {
+  engine.begin();
+  try {
+    fn(engine);
+  } catch (error) {
+    engine.rollback();
+    throw error;
+  }
+  const pending = engine.pending(seq);
+  engine.commit();
+  return pending;
+}
+
+/** Every table's rows with their storage classes, for comparing two databases exactly. */
+export function dump(engine: Engine): string {
+  const tables = engine.query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`);
+  const out: unknown[] = [];
+  for (const { name } of tables) {
+    const cols = engine.query(`SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0`, [name as string]).map((r) => `"${r.name}"`);
+    const typed = cols.map((c) => `typeof(${c}) AS "t:${c.slice(1, -1)}", ${c}`).join(', ');
+    const rows = engine.query(`SELECT ${typed} FROM "${name}"`).map((r) => JSON.stringify(r, plain));
+    out.push(name, rows.sort());
+  }
+  return JSON.stringify(out);
+}
+
+function plain(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v;
+}
