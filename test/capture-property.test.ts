@@ -23,7 +23,7 @@ const value = fc.oneof(
   fc.constant({ sql: 'NULL', params: [] }),
 );
 
-type Op = { sql: string; params: unknown[] };
+type Op = { sql: string; params: readonly unknown[] };
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(id, tag, value).map(([i, t, v]) => ({ sql: `INSERT INTO parent VALUES (?, ?, ${v.sql})`, params: [i, t, ...v.params] })),
   fc.tuple(id, value).map(([i, v]) => ({ sql: `UPDATE parent SET n = ${v.sql} WHERE id = ?`, params: [...v.params, i] })),

@@ -85,6 +85,8 @@ describe('change capture', () => {
     expect(reason((e) => e.run(`INSERT OR REPLACE INTO parent VALUES (5, 'a', 2)`))).toMatch(/REPLACE/);
     expect(reason((e) => e.run(`REPLACE INTO audit VALUES (1, 'x')`))).toMatch(/REPLACE/);
     expect(reason((e) => e.run(`CREATE INDEX i ON audit(what)`))).toMatch(/schema/);
+    expect(reason((e) => e.run(`CREATE TABLE IF NOT EXISTS plain(x); CREATE INDEX IF NOT EXISTS i ON audit(what)`))).toBe('none');
+    expect(reason((e) => e.run(`CREATE TEMP TABLE scratch(x); INSERT INTO scratch VALUES (1)`))).toBe('none');
     expect(reason((e) => e.run(`PRAGMA user_version = 3`))).toMatch(/schema/);
     expect(reason((e) => e.run(`UPDATE parent SET tag = replace(tag, 'a', 'b')`))).toBe('log'); // the function is not a conflict clause
     expect(reason((e) => e.run(`UPDATE parent SET n = 1 WHERE id = 999`))).toBe('none');

@@ -145,9 +145,15 @@ export class Engine {
     };
     try {
       if (kind === 'schema') {
-        this.schemaTouched = true;
-        this.capture.snapshotReason ??= `schema or database change (${first ?? '?'})`;
+        // A DDL statement that changed nothing (CREATE TABLE IF NOT EXISTS on every app start,
+        // CREATE TEMP …) must not cost a full snapshot: the schema cookie tells.
+        const ddl = first === 'CREATE' || first === 'DROP' || first === 'ALTER';
+        const before = ddl ? this.schemaVersion() : undefined;
         execute();
+        if (before === undefined || this.schemaVersion() !== before) {
+          this.schemaTouched = true;
+          this.capture.snapshotReason ??= `schema or database change (${first ?? '?'})`;
+        }
       } else if (kind === 'write') {
         this.capture.captureWrite(st.tokens as Token[], execute);
       } else {
@@ -157,6 +163,10 @@ export class Engine {
       this.checkStillInTransaction();
       throw fromSqlite(error);
     }
+  }
+
+  private schemaVersion(): number {
+    return this.db.exec('PRAGMA main.schema_version')[0]!.values[0]![0] as number;
   }
 
   private statement(sql: string): Statement {

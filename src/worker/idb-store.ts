@@ -10,6 +10,9 @@ import type { Durability } from '../shared/types';
 /** A `UseStore` plus what idb-keyval's does not offer: closing, and noticing the database went away. */
 export interface DurableStore extends UseStore {
   close(): void;
+  /** True once the database was deleted or closed under us (site data cleared); cleared by `resetLost`. */
+  readonly lost: boolean;
+  resetLost(): void;
 }
 
 /**
@@ -20,17 +23,21 @@ export interface DurableStore extends UseStore {
  */
 export function createDurableStore(dbName: string, storeName: string, durability: Durability): DurableStore {
   let dbp: Promise<IDBDatabase> | undefined;
+  let lost = false;
   const open = (): Promise<IDBDatabase> => {
     if (!dbp) {
       const request = indexedDB.open(dbName);
       request.onupgradeneeded = () => request.result.createObjectStore(storeName);
       dbp = promisifyRequest(request).then((db) => {
-        db.onversionchange = () => {
+        db.onversionchange = (event) => {
           db.close();
           dbp = undefined;
+          if (event.newVersion === null) lost = true; // deleted: what it held is gone
         };
         db.onclose = () => {
+          // Fired when the browser closes the connection abnormally, e.g. site data cleared.
           dbp = undefined;
+          lost = true;
         };
         return db;
       });
@@ -46,6 +53,10 @@ export function createDurableStore(dbName: string, storeName: string, durability
     const tx = db.transaction(storeName, txMode, { durability });
     return callback(tx.objectStore(storeName));
   }) as DurableStore;
+  Object.defineProperty(store, 'lost', { get: () => lost });
+  store.resetLost = () => {
+    lost = false;
+  };
   store.close = () => {
     void dbp?.then((db) => db.close()).catch(() => undefined);
     dbp = undefined;

@@ -122,6 +122,7 @@ export class Persistence {
    */
   async writeSnapshot(seq: number, image: Uint8Array): Promise<Meta | undefined> {
     const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await digest(image) };
+    const wasCleared = this.cleared;
     await this.guard(`persisting the snapshot of commit ${seq}`, () => set(seq, image, this.snapshots));
     const flipped = await this.guard(`persisting the snapshot of commit ${seq}`, () =>
       this.log('readwrite', async (s) => {
@@ -132,6 +133,7 @@ export class Persistence {
         return true;
       }),
     );
+    if (flipped && wasCleared) (this.log.resetLost(), this.snapshots.resetLost());
     return flipped ? meta : undefined;
   }
 
@@ -149,6 +151,11 @@ export class Persistence {
         return promisifyRequest(s.transaction);
       }),
     ]).catch(() => undefined);
+  }
+
+  /** True when either database went away under us: the next commit must write everything again. */
+  get cleared(): boolean {
+    return this.log.lost || this.snapshots.lost;
   }
 
   close(): void {

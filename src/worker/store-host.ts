@@ -92,6 +92,8 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     try {
       pending = engine.pending(next);
       if (pending.kind === 'none') return engine.commit();
+      // Storage cleared under us: memory holds the only copy, so write all of it, not a delta.
+      if (pending.kind === 'log' && persistence.cleared) pending = { kind: 'snapshot', reason: 'storage was cleared' } as const;
     } catch (error) {
       engine.rollback();
       throw toStoreError(error);
