@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'CLOSED', // the store was closed
   'CORRUPT', // the persisted state is damaged (checksum, truncation, missing entry)
   'UNSUPPORTED', // the browser lacks something the store needs
+  'BUSY', // the store is held elsewhere (another tab) and did not come free in time
   'INSUFFICIENT_FUNDS', // ledger: a debit beyond the balance
   'MIGRATION_FAILED',
   'MIGRATION_CHECKSUM',

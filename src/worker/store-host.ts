@@ -12,6 +12,7 @@ import type { Durability, RunResult, SqlParams, SqlValue, StoreStats } from '../
 import { Engine } from './engine';
 import { Persistence } from './persistence';
 import type { SqlJs } from './sqljs';
+import { holdStoreLock } from './tab-lock';
 
 /** What the page passes to `open`. */
 export interface HostOptions {
@@ -39,6 +40,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   let persistence: Persistence | undefined;
   let broken: StoreError | undefined;
   let closed = false;
+  let unlock = () => {};
   let tx: OpenTx | undefined;
   let txIds = 0;
   const expired = new Set<number>();
@@ -224,6 +226,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       if (options) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
       options = opts;
       return mutex.run(async () => {
+        unlock = await holdStoreLock(opts.name);
         sql = await loadSql();
         persistence = new Persistence(opts.name, opts.durability);
         try {
@@ -231,6 +234,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
         } catch (error) {
           persistence.close();
           closed = true;
+          unlock();
           throw error;
         }
         void persistence.sweep(stats.snapshotSeq, { orphans: true });
@@ -307,6 +311,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       engine?.close();
       engine = undefined;
       persistence?.close();
+      unlock();
     },
   };
 }
