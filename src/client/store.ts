@@ -7,6 +7,9 @@ import { releaseProxy, wrap, type Remote } from 'comlink';
 import { StoreError } from '../shared/errors';
 import { installErrorTransfer } from '../shared/transfer';
 import type { RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
+
+/** Events a store emits. */
+export type StoreEvent = 'schema-ahead';
 import type { WorkerApi } from '../worker/store-host';
 
 const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024 } as const;
@@ -25,7 +28,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${opts.name}` });
   const store = new Store(opts.name, worker, opts.txTimeoutMs);
   try {
-    await store['call']((api) => api.open({ ...opts }));
+    const info = await store['call']((api) =>
+      api.open({ ...opts, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }),
+    );
+    if (info.schemaAhead) store['noticeSchemaAhead']();
   } catch (error) {
     store['shutdown']();
     throw error;
@@ -81,7 +87,48 @@ export class Store {
 
   private call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('CLOSED', `the store ${this.name} is closed`));
-    return Promise.race([fn(this.api), this.died]);
+    return Promise.race([fn(this.api), this.died]).catch((error: unknown) => {
+      if (error instanceof StoreError && error.code === 'SCHEMA_AHEAD') this.noticeSchemaAhead();
+      throw error;
+    });
+  }
+
+  private listeners = new Set<() => void>();
+  /** True once this store learnt the database was migrated by newer code than this page's. */
+  schemaAhead = false;
+
+  private noticeSchemaAhead(): void {
+    if (this.schemaAhead) return;
+    this.schemaAhead = true;
+    for (const listener of this.listeners) queueMicrotask(listener);
+  }
+
+  /**
+   * Listens for `'schema-ahead'`: the database has migrations this code does
+   * not know (a newer deploy ran in another tab). Writes then fail with
+   * `SCHEMA_AHEAD` and reads keep working; ask the user to reload. A listener
+   * added after it happened is called at once. Returns the unsubscribe.
+   */
+  on(event: StoreEvent, listener: () => void): () => void {
+    if (event !== 'schema-ahead') throw new StoreError('INVALID_ARGUMENT', `unknown event ${String(event)}`);
+    this.listeners.add(listener);
+    if (this.schemaAhead) queueMicrotask(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Applies every pending migration of `openStore({ migrations })`; resolves to how many were applied now. */
+  migrate(): Promise<number> {
+    return this.call((api) => api.migrate());
+  }
+
+  /** Moves the schema to `version`: forward with `up`, backward with `down` (`MIGRATION_FAILED` if one is missing). */
+  async migrateTo(version: number): Promise<void> {
+    await this.call((api) => api.migrateTo(version));
+  }
+
+  /** The highest applied migration's version, 0 before any. */
+  schemaVersion(): Promise<number> {
+    return this.call((api) => api.schemaVersion());
   }
 
   /** Runs SQL and returns the rows of its (last) statement as objects. Writes are durable when it resolves. */

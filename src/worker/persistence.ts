@@ -42,6 +42,18 @@ export interface Loaded {
 }
 
 const META = 'meta';
+/** Checkpoint keys are ['checkpoint', id]: arrays sort after numbers, so snapshot sweeps never touch them. */
+const CHECKPOINT = 'checkpoint';
+
+/** A restorable copy of the database, kept beside the snapshots. */
+export interface Checkpoint {
+  id: string;
+  createdAt: string;
+  reason: string;
+  schemaVersion: number;
+  bytes: number;
+  sha256: string;
+}
 
 /** IndexedDB database names of a store, also for tools and tests. */
 export function databaseNames(name: string): { log: string; snapshots: string } {
@@ -151,6 +163,33 @@ export class Persistence {
         return promisifyRequest(s.transaction);
       }),
     ]).catch(() => undefined);
+  }
+
+  /**
+   * Keeps a restorable copy of a whole database image beside the snapshots
+   * (before a migration, later before a restore), and keeps only the newest
+   * `keep` of them.
+   */
+  async saveCheckpoint(image: Uint8Array, info: { reason: string; schemaVersion: number }, keep = 5): Promise<Checkpoint> {
+    const createdAt = new Date().toISOString();
+    const checkpoint: Checkpoint = { id: `${createdAt}-${Math.random().toString(36).slice(2, 8)}`, createdAt, bytes: image.length, sha256: await digest(image), ...info };
+    await this.guard('saving a checkpoint', () =>
+      this.snapshots('readwrite', async (s) => {
+        s.put({ ...checkpoint, image }, [CHECKPOINT, checkpoint.id]);
+        const keys = (await promisifyRequest(s.getAllKeys(IDBKeyRange.bound([CHECKPOINT], [CHECKPOINT, []])))) as IDBValidKey[];
+        for (const key of keys.slice(0, Math.max(0, keys.length - keep))) s.delete(key);
+        return promisifyRequest(s.transaction);
+      }),
+    );
+    return checkpoint;
+  }
+
+  /** The kept checkpoints, oldest first, without their images. */
+  async checkpoints(): Promise<Checkpoint[]> {
+    const rows = await this.guard('listing checkpoints', () =>
+      this.snapshots('readonly', (s) => promisifyRequest(s.getAll(IDBKeyRange.bound([CHECKPOINT], [CHECKPOINT, []])))),
+    );
+    return (rows as (Checkpoint & { image?: unknown })[]).map(({ image: _image, ...c }) => c);
   }
 
   /** True when either database went away under us: the next commit must write everything again. */

@@ -8,8 +8,9 @@
  */
 import { StoreError, toStoreError } from '../shared/errors';
 import { Mutex } from '../shared/mutex';
-import type { Durability, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
+import type { Durability, Migration, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
 import { Engine } from './engine';
+import { checkMigrations, currentVersion, migrate, type CheckedMigration } from './migrations';
 import { Persistence } from './persistence';
 import type { SqlJs } from './sqljs';
 import { holdStoreLock } from './tab-lock';
@@ -20,6 +21,17 @@ export interface HostOptions {
   durability: Durability;
   txTimeoutMs: number;
   compactAfterBytes: number;
+  migrations: readonly Migration[] | undefined;
+  autoMigrate: boolean;
+}
+
+/** What `open` reports back to the page. */
+export interface OpenInfo {
+  schemaVersion: number;
+  /** Migrations applied by this open. */
+  migrated: number;
+  /** The database has migrations this code does not know: writes fail with SCHEMA_AHEAD. */
+  schemaAhead: boolean;
 }
 
 interface OpenTx {
@@ -41,6 +53,8 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   let broken: StoreError | undefined;
   let closed = false;
   let unlock = () => {};
+  let known: CheckedMigration[] = [];
+  let schemaAhead = false;
   let tx: OpenTx | undefined;
   let txIds = 0;
   const expired = new Set<number>();
@@ -191,6 +205,32 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     });
   }
 
+  /** Old code against a newer schema may read, never write. */
+  function guardWrite(engine: Engine, sql: string): void {
+    if (schemaAhead && !engine.readOnly(sql)) {
+      throw new StoreError('SCHEMA_AHEAD', 'the database was migrated by newer code: reload the page before writing');
+    }
+  }
+
+  const migrationHost = {
+    engine: () => ready().engine,
+    commitOpen,
+    checkpoint: async (reason: string, version: number) => {
+      const { engine, persistence } = ready();
+      await persistence.saveCheckpoint(engine.export(), { reason, schemaVersion: version });
+    },
+  };
+
+  /** Applies migrations up to `target`; notices a database ahead of this code. */
+  async function migrateLocked(target: number): Promise<number> {
+    try {
+      return await migrate(migrationHost, known, target);
+    } catch (error) {
+      if (error instanceof StoreError && error.code === 'SCHEMA_AHEAD') schemaAhead = true;
+      throw error;
+    }
+  }
+
   function inTx(id: number): Engine {
     const { engine } = ready();
     if (tx?.id === id && !tx.committing) return engine;
@@ -222,8 +262,9 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
 
   return {
     /** Loads the durable state; fails with `CORRUPT` naming what is damaged. */
-    async open(opts: HostOptions): Promise<StoreStats> {
+    async open(opts: HostOptions): Promise<OpenInfo> {
       if (options) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
+      known = await checkMigrations(opts.migrations); // a bad list fails before anything runs
       options = opts;
       return mutex.run(async () => {
         unlock = await holdStoreLock(opts.name);
@@ -238,22 +279,59 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
           throw error;
         }
         void persistence.sweep(stats.snapshotSeq, { orphans: true });
-        return currentStats();
+        let migrated = 0;
+        if (opts.autoMigrate && known.length > 0) {
+          try {
+            migrated = await migrateLocked(known.at(-1)!.version);
+          } catch (error) {
+            if (!schemaAhead) {
+              closed = true;
+              engine?.close();
+              persistence.close();
+              unlock();
+              throw error;
+            }
+          }
+        }
+        return { schemaVersion: currentVersion(engine!), migrated, schemaAhead };
       });
     },
 
+    /** Applies every pending migration; returns how many. */
+    async migrate(): Promise<number> {
+      return mutex.run(() => (ready(), migrateLocked(known.at(-1)?.version ?? 0)));
+    },
+
+    /** Moves to `version`: forward with up, backward with down. */
+    async migrateTo(version: number): Promise<number> {
+      if (!Number.isSafeInteger(version) || version < 0) throw new StoreError('INVALID_ARGUMENT', 'version must be a non-negative integer');
+      return mutex.run(() => (ready(), migrateLocked(version)));
+    },
+
+    async schemaVersion(): Promise<number> {
+      return mutex.run(() => currentVersion(ready().engine));
+    },
+
     async query(sql: string, params: SqlParams | undefined, txId?: number): Promise<Rows> {
-      if (txId !== undefined) return inTx(txId).query(sql, params);
+      if (txId !== undefined) {
+        const engine = inTx(txId);
+        guardWrite(engine, sql);
+        return engine.query(sql, params);
+      }
       const fast = await mutex.run(() => {
         const { engine } = ready();
         return engine.readOnly(sql) ? { rows: engine.query(sql, params) } : undefined;
       });
-      return fast ? fast.rows : autocommit((e) => e.query(sql, params));
+      return fast ? fast.rows : autocommit((e) => (guardWrite(e, sql), e.query(sql, params)));
     },
 
     async run(sql: string, params: SqlParams | undefined, txId?: number): Promise<RunResult> {
-      if (txId !== undefined) return inTx(txId).run(sql, params);
-      return autocommit((e) => e.run(sql, params));
+      if (txId !== undefined) {
+        const engine = inTx(txId);
+        guardWrite(engine, sql);
+        return engine.run(sql, params);
+      }
+      return autocommit((e) => (guardWrite(e, sql), e.run(sql, params)));
     },
 
     /** Opens a transaction once every earlier call is done; returns its id. */
