@@ -20,3 +20,6 @@ export type {
   StoreStats,
   Tx,
 } from './shared/types';
+export { openLedger, Ledger } from './client/ledger';
+export type { AuditReport, Entry, Receipt } from './ledger/types';
+export { LEDGER_MIGRATIONS } from './ledger/schema';

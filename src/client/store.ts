@@ -10,7 +10,12 @@ import type { RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shar
 
 /** Events a store emits. */
 export type StoreEvent = 'schema-ahead';
+import type { LedgerOpName, LedgerOps } from '../ledger/operations';
+import type { Engine } from '../worker/engine';
 import type { WorkerApi } from '../worker/store-host';
+
+type LedgerArgsOf<K extends LedgerOpName> = LedgerOps[K] extends (e: Engine, ...a: infer A) => unknown ? A : never;
+type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;
 
 const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024 } as const;
 
@@ -171,6 +176,11 @@ export class Store {
       await this.api.rollback(id).catch(() => undefined);
       throw error;
     }
+  }
+
+  /** @internal One ledger operation in the worker; use `openLedger`. */
+  ledgerCall<K extends LedgerOpName>(op: K, args: LedgerArgsOf<K>): Promise<LedgerResult<K>> {
+    return this.call((api) => api.ledger(op, args as never) as Promise<unknown>) as Promise<LedgerResult<K>>;
   }
 
   /** Folds the change log into a new snapshot now (it also happens by itself as the log grows). */

@@ -9,6 +9,7 @@
 import { StoreError, toStoreError } from '../shared/errors';
 import { Mutex } from '../shared/mutex';
 import type { Durability, Migration, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
+import { ledgerOps, READ_OPS, type LedgerOpName, type LedgerOps } from '../ledger/operations';
 import { Engine } from './engine';
 import { checkMigrations, currentVersion, migrate, type CheckedMigration } from './migrations';
 import { Persistence } from './persistence';
@@ -42,6 +43,8 @@ interface OpenTx {
 }
 
 type Rows = Record<string, SqlValue>[];
+/** A ledger operation's arguments, without the engine. */
+type LedgerArgs<K extends LedgerOpName> = LedgerOps[K] extends (e: Engine, ...a: infer A) => unknown ? A : never;
 
 /** Builds the API the worker exposes; `loadSql` supplies sql.js (the worker entry knows where its wasm is). */
 export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
@@ -369,6 +372,18 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       if (tx?.id !== txId || tx.committing) return;
       engine?.rollback();
       endTx();
+    },
+
+    /**
+     * Runs one ledger operation: a read under the turn, a write in its own
+     * transaction, durable when this resolves.
+     */
+    async ledger<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<ReturnType<LedgerOps[K]>> {
+      const fn = (Object.hasOwn(ledgerOps, op) ? ledgerOps[op] : undefined) as ((e: Engine, ...a: unknown[]) => ReturnType<LedgerOps[K]>) | undefined;
+      if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
+      if (READ_OPS.has(op)) return mutex.run(() => fn(ready().engine, ...args));
+      if (schemaAhead) throw new StoreError('SCHEMA_AHEAD', 'the database was migrated by newer code: reload the page before writing');
+      return autocommit((e) => fn(e, ...args));
     },
 
     /** Folds the change log into a new snapshot now. */

@@ -1,0 +1,204 @@
+/**
+ * Ledger operations. Each runs inside the worker, synchronously, in the one
+ * store transaction the host opened for it: either all its entries and
+ * balance updates commit, or none. Amounts are bigint end to end.
+ */
+import { StoreError } from '../shared/errors';
+import type { Engine } from '../worker/engine';
+import { audit } from './audit';
+import { LOOKUPS } from './schema';
+import type { Entry, Receipt } from './types';
+
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+
+function big(v: unknown): bigint {
+  return typeof v === 'bigint' ? v : BigInt(v as number);
+}
+
+/** An amount argument: a bigint (or a safe integer number), within int64, positive unless `zeroOk`. */
+function amountArg(v: unknown, label: string, zeroOk = false): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) v = BigInt(v);
+  if (typeof v !== 'bigint') throw new StoreError('INVALID_ARGUMENT', `${label} must be an integer amount (bigint), not ${typeof v}`);
+  if (v > INT64_MAX) throw new StoreError('INVALID_ARGUMENT', `${label} ${v} overflows a 64-bit amount`);
+  if (v < 0n || (v === 0n && !zeroOk)) throw new StoreError('INVALID_ARGUMENT', `${label} must be ${zeroOk ? 'zero or more' : 'positive'}, got ${v}`);
+  return v;
+}
+
+function idArg(v: unknown, label: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 128) {
+    throw new StoreError('INVALID_ARGUMENT', `${label} must be a string of 1 to 128 characters`);
+  }
+  return v;
+}
+
+function keyArg(options: { idempotencyKey?: string } | undefined): string | undefined {
+  const key = options?.idempotencyKey;
+  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 256)) {
+    throw new StoreError('INVALID_ARGUMENT', 'idempotencyKey must be a string of 1 to 256 characters');
+  }
+  return key;
+}
+
+function randomId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function player(e: Engine, id: string): { account: number; balance: bigint } {
+  const row = e.query(LOOKUPS.balance, [id])[0];
+  if (!row) throw new StoreError('NOT_FOUND', `no player ${id}`);
+  return { account: row.id as number, balance: big(row.balance) };
+}
+
+function house(e: Engine): { account: number; balance: bigint } {
+  const row = e.query(`SELECT id, balance FROM account WHERE kind = 'house'`)[0]!;
+  return { account: row.id as number, balance: big(row.balance) };
+}
+
+/** Writes one entry and moves the account's cached balance by exactly `amount`. */
+function post(e: Engine, operation: string, account: { account: number; balance: bigint }, amount: bigint): void {
+  if (amount === 0n) return;
+  const next = account.balance + amount;
+  if (next > INT64_MAX || next < INT64_MIN) throw new StoreError('INVALID_ARGUMENT', `the balance would overflow 64 bits (${next})`);
+  e.run(`INSERT INTO entry (operation, account, amount) VALUES (?, ?, ?)`, [operation, account.account, amount]);
+  e.run(`UPDATE account SET balance = ? WHERE id = ?`, [next, account.account]);
+  account.balance = next;
+}
+
+function operation(e: Engine, kind: string, extra: { game?: string; key?: string; request?: string } = {}): string {
+  const id = randomId();
+  e.run(`INSERT INTO operation (id, kind, game, idempotency_key, request, created_at) VALUES (?, ?, ?, ?, ?, ${NOW})`, [
+    id,
+    kind,
+    extra.game ?? null,
+    extra.key ?? null,
+    extra.request ?? null,
+  ]);
+  return id;
+}
+
+/** The receipt of an earlier operation with this key, or undefined; a key reused for other arguments is refused. */
+function replayed(e: Engine, key: string | undefined, request: string): Receipt | undefined {
+  if (key === undefined) return undefined;
+  const row = e.query(LOOKUPS.idempotency, [key])[0];
+  if (!row) return undefined;
+  if (row.request !== request) {
+    throw new StoreError('INVALID_ARGUMENT', `idempotency key ${key} was already used for a different operation`);
+  }
+  return { id: row.id as string, replayed: true };
+}
+
+function debitable(account: { balance: bigint }, amount: bigint, who: string): void {
+  if (account.balance < amount) {
+    throw new StoreError('INSUFFICIENT_FUNDS', `${who} has ${account.balance}, cannot pay ${amount}`);
+  }
+}
+
+/** Every ledger operation; the host runs each in its own transaction (reads without one). */
+export const ledgerOps = {
+  createPlayer(e: Engine, id: string, balance: bigint): void {
+    idArg(id, 'player id');
+    const amount = amountArg(balance, 'opening balance', true);
+    e.run(`INSERT INTO account (kind, ref, balance) VALUES ('player', ?, 0)`, [id]); // a duplicate id fails here: CONSTRAINT
+    if (amount === 0n) return;
+    const op = operation(e, 'open');
+    post(e, op, house(e), -amount);
+    post(e, op, player(e, id), amount);
+  },
+
+  setBalance(e: Engine, id: string, balance: bigint): void {
+    const target = amountArg(balance, 'balance', true);
+    const p = player(e, idArg(id, 'player id'));
+    const delta = target - p.balance;
+    if (delta === 0n) return;
+    const op = operation(e, 'adjust');
+    post(e, op, house(e), -delta);
+    post(e, op, p, delta);
+  },
+
+  transfer(e: Engine, from: string, to: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
+    const value = amountArg(amount, 'transfer amount');
+    const key = keyArg(options);
+    const request = JSON.stringify(['transfer', idArg(from, 'from'), idArg(to, 'to'), value.toString()]);
+    const earlier = replayed(e, key, request);
+    if (earlier) return earlier;
+    if (from === to) throw new StoreError('INVALID_ARGUMENT', 'a transfer needs two different players');
+    const payer = player(e, from);
+    const payee = player(e, to);
+    debitable(payer, value, `player ${from}`);
+    const op = operation(e, 'transfer', { key, request });
+    post(e, op, payer, -value);
+    post(e, op, payee, value);
+    return { id: op, replayed: false };
+  },
+
+  createGame(e: Engine, options?: { id?: string }): string {
+    const id = options?.id === undefined ? randomId() : idArg(options.id, 'game id');
+    const { lastInsertRowid } = e.run(`INSERT INTO account (kind, ref, balance) VALUES ('pot', ?, 0)`, [id]);
+    e.run(`INSERT INTO game (id, pot, created_at) VALUES (?, ?, ${NOW})`, [id, lastInsertRowid]);
+    return id;
+  },
+
+  recordBet(e: Engine, gameId: string, playerId: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
+    const value = amountArg(amount, 'bet');
+    const key = keyArg(options);
+    const request = JSON.stringify(['bet', idArg(gameId, 'game id'), idArg(playerId, 'player id'), value.toString()]);
+    const earlier = replayed(e, key, request);
+    if (earlier) return earlier;
+    const game = e.query(LOOKUPS.game, [gameId])[0];
+    // The operation row's foreign key refuses a missing game too; this gives the clearer error first.
+    if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
+    if (game.status !== 'open') throw new StoreError('INVALID_ARGUMENT', `game ${gameId} is already settled`);
+    const p = player(e, playerId);
+    debitable(p, value, `player ${playerId}`);
+    const op = operation(e, 'bet', { game: gameId, key, request });
+    post(e, op, p, -value);
+    post(e, op, { account: game.pot as number, balance: big(game.balance) }, value);
+    return { id: op, replayed: false };
+  },
+
+  settleGame(e: Engine, gameId: string, payouts: Record<string, bigint>): void {
+    const game = e.query(LOOKUPS.game, [idArg(gameId, 'game id')])[0];
+    if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
+    if (game.status !== 'open') throw new StoreError('INVALID_ARGUMENT', `game ${gameId} is already settled`);
+    if (typeof payouts !== 'object' || payouts === null) throw new StoreError('INVALID_ARGUMENT', 'payouts must be an object');
+    const pot = { account: game.pot as number, balance: big(game.balance) };
+    const paid = Object.entries(payouts).map(([id, amount]) => ({ p: player(e, id), amount: amountArg(amount, `payout to ${id}`, true) }));
+    const total = paid.reduce((sum, x) => sum + x.amount, 0n);
+    if (total > pot.balance) throw new StoreError('INVALID_ARGUMENT', `payouts of ${total} exceed the pot of ${pot.balance} in game ${gameId}`);
+    const op = operation(e, 'settle', { game: gameId });
+    const held = pot.balance;
+    post(e, op, pot, -held); // the pot is emptied exactly
+    for (const { p, amount } of paid) post(e, op, p, amount);
+    post(e, op, house(e), held - total); // what no player won, the house keeps
+    e.run(`UPDATE game SET status = 'settled' WHERE id = ?`, [gameId]);
+  },
+
+  getBalance(e: Engine, id: string): bigint {
+    return player(e, idArg(id, 'player id')).balance;
+  },
+
+  history(e: Engine, playerId: string, options?: { limit?: number; before?: string }): Entry[] {
+    const limit = options?.limit ?? 50;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new StoreError('INVALID_ARGUMENT', 'limit must be 1 to 1000');
+    const before = options?.before === undefined ? INT64_MAX : BigInt(/^\d+$/.test(options.before) ? options.before : -1);
+    if (before < 0n) throw new StoreError('INVALID_ARGUMENT', 'before must be an entry id from an earlier page');
+    const p = player(e, idArg(playerId, 'player id'));
+    return e.query(LOOKUPS.history, [p.account, before, limit]).map((r) => ({
+      id: String(r.id),
+      operationId: r.operation as string,
+      kind: r.kind as Entry['kind'],
+      amount: big(r.amount),
+      gameId: (r.game as string | null) ?? null,
+      at: r.created_at as string,
+    }));
+  },
+
+  audit,
+};
+
+/** The ledger operations' names, and which of them only read. */
+export type LedgerOps = typeof ledgerOps;
+export type LedgerOpName = keyof LedgerOps;
+export const READ_OPS: ReadonlySet<LedgerOpName> = new Set(['getBalance', 'history', 'audit']);
