@@ -16,6 +16,9 @@ const isolation = {
 export default defineConfig({
   // The worker imports sql.js; ES-module workers keep one module graph with the page.
   worker: { format: 'es' },
+  // Pre-bundle the worker's dependencies at start-up: found later, on the first openStore,
+  // Vite would re-optimise and reload every open page.
+  optimizeDeps: { include: ['sql.js', 'comlink', 'idb-keyval'] },
   server: { headers: isolation },
   preview: { headers: isolation },
   // Unit tests run in Node against sql.js directly; browser specs (e2e/) belong to Playwright.
