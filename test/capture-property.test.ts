@@ -67,6 +67,6 @@ it('replaying every captured transaction in order rebuilds the live database exa
       live.close();
       mirror.close();
     }),
-    { numRuns: 150 },
+    { numRuns: Number(process.env.FC_RUNS ?? 150) },
   );
 });

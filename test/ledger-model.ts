@@ -31,10 +31,12 @@ export class Model {
     switch (c.t) {
       case 'createPlayer':
         if (this.balances.has(c.id)) return 'CONSTRAINT';
+        if (this.supply() + c.balance > MAX) return 'INVALID_ARGUMENT'; // the house cannot mint past 2^63-1
         this.balances.set(c.id, c.balance);
         return undefined;
       case 'setBalance':
         if (!this.balances.has(c.id)) return 'NOT_FOUND';
+        if (this.supply() + c.balance - this.balances.get(c.id)! > MAX) return 'INVALID_ARGUMENT';
         this.balances.set(c.id, c.balance);
         return undefined;
       case 'createGame':

@@ -123,6 +123,6 @@ it('random operation sequences agree with a simple model, keep the books balance
       e.close();
       reloaded.close();
     }),
-    { numRuns: 100 },
+    { numRuns: Number(process.env.FC_RUNS ?? 100) },
   );
 });

@@ -10,7 +10,6 @@ import { LOOKUPS } from './schema';
 import type { Entry, Receipt } from './types';
 
 const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
 function big(v: unknown): bigint {
@@ -60,7 +59,10 @@ function house(e: Engine): { account: number; balance: bigint } {
 function post(e: Engine, operation: string, account: { account: number; balance: bigint }, amount: bigint): void {
   if (amount === 0n) return;
   const next = account.balance + amount;
-  if (next > INT64_MAX || next < INT64_MIN) throw new StoreError('INVALID_ARGUMENT', `the balance would overflow 64 bits (${next})`);
+  // ±(2^63−1), not −2^63: the house's balance is minus the total supply, which must itself fit.
+  if (next > INT64_MAX || next < -INT64_MAX) {
+    throw new StoreError('INVALID_ARGUMENT', `the ${amount > 0n ? 'credit' : 'debit'} of ${amount} would take a balance past 64 bits (total supply is capped at 2^63-1)`);
+  }
   e.run(`INSERT INTO entry (operation, account, amount) VALUES (?, ?, ?)`, [operation, account.account, amount]);
   e.run(`UPDATE account SET balance = ? WHERE id = ?`, [next, account.account]);
   account.balance = next;
