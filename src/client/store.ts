@@ -3,7 +3,7 @@
  * gets an outcome, even if the worker dies (Comlink alone would leave it
  * pending forever).
  */
-import { releaseProxy, wrap, type Remote } from 'comlink';
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { StoreError } from '../shared/errors';
 import { installErrorTransfer } from '../shared/transfer';
 import type { RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
@@ -12,7 +12,7 @@ import type { RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shar
 export type StoreEvent = 'schema-ahead';
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
 import type { Engine } from '../worker/engine';
-import type { WorkerApi } from '../worker/store-host';
+import type { HostEvent, WorkerApi } from '../worker/store-host';
 
 type LedgerArgsOf<K extends LedgerOpName> = LedgerOps[K] extends (e: Engine, ...a: infer A) => unknown ? A : never;
 type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;
@@ -37,6 +37,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       api.open({ ...opts, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }),
     );
     if (info.schemaAhead) store['noticeSchemaAhead']();
+    await store['call']((api) => api.listen(proxy((event: HostEvent) => store['hostEvent'](event))));
   } catch (error) {
     store['shutdown']();
     throw error;
@@ -119,6 +120,57 @@ export class Store {
     this.listeners.add(listener);
     if (this.schemaAhead) queueMicrotask(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private watchers = new Set<{ tables: string[] | undefined | null; refresh: () => void }>();
+
+  private hostEvent(event: HostEvent): void {
+    if (event.type === 'schema-ahead') return this.noticeSchemaAhead();
+    const { tables } = event.notice;
+    for (const w of this.watchers) {
+      if (w.tables === null) continue; // not started: its first run reads the latest anyway
+      const hit = tables === 'all' || w.tables === undefined || w.tables.some((t) => tables.some((c) => c.toLowerCase() === t.toLowerCase()));
+      if (hit) w.refresh();
+    }
+  }
+
+  /**
+   * A live query: calls `callback` with the rows at once, and again after
+   * every commit, in this tab or another, that touches a table the query
+   * reads (views and subqueries included). Commits to other tables do not
+   * call it. Returns the unsubscribe function. Errors go to `onError`.
+   */
+  watch<T = Record<string, unknown>>(sql: string, params: SqlParams | undefined, callback: (rows: T[]) => void, onError: (error: unknown) => void = console.error): () => void {
+    let active = true;
+    let running = false;
+    let dirty = false;
+    const refresh = async (): Promise<void> => {
+      if (running) return void (dirty = true);
+      running = true;
+      do {
+        dirty = false;
+        try {
+          const rows = await this.query<T>(sql, params);
+          if (active) callback(rows);
+        } catch (error) {
+          if (active) onError(error);
+        }
+      } while (dirty && active);
+      running = false;
+    };
+    const watcher = { tables: null as string[] | undefined | null, refresh: () => void refresh() };
+    this.watchers.add(watcher);
+    this.call((api) => api.tablesRead(sql)).then(
+      (tables) => {
+        watcher.tables = tables;
+        if (active) void refresh();
+      },
+      (error: unknown) => active && onError(error),
+    );
+    return () => {
+      active = false;
+      this.watchers.delete(watcher);
+    };
   }
 
   /** Applies every pending migration of `openStore({ migrations })`; resolves to how many were applied now. */

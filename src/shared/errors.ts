@@ -16,7 +16,8 @@ export const ERROR_CODES = [
   'CLOSED', // the store was closed
   'CORRUPT', // the persisted state is damaged (checksum, truncation, missing entry)
   'UNSUPPORTED', // the browser lacks something the store needs
-  'BUSY', // the store is held elsewhere (another tab) and did not come free in time
+  'BUSY', // another tab held the store's write lock too long
+  'CONFLICT', // another tab committed first although this one held the lock (a frozen tab resumed): retry
   'INSUFFICIENT_FUNDS', // ledger: a debit beyond the balance
   'MIGRATION_FAILED',
   'MIGRATION_CHECKSUM',

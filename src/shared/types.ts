@@ -70,8 +70,10 @@ export interface StoreStats {
   snapshotCommits: number;
   /** Log folds into a new snapshot since open. */
   compactions: number;
-  /** Times the database image was loaded whole (open, recovery after a failed persist). */
+  /** Times the database image was loaded whole (open, a tab too far behind, recovery after a failed persist). */
   fullLoads: number;
+  /** Log entries of other tabs this tab applied by catching up (not counting full loads). */
+  caughtUp: number;
   /** Durability in force. */
   durability: Durability;
 }

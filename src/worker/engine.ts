@@ -15,7 +15,7 @@ import { bindParams, normalizeInt, readRow } from './values';
 /** What a transaction leaves to persist. */
 export type Pending =
   | { kind: 'none' }
-  | { kind: 'log'; entry: Uint8Array }
+  | { kind: 'log'; entry: Uint8Array; tables: string[] }
   | { kind: 'snapshot'; reason: string };
 
 /** PRAGMAs the store owns: changing them would break durability or integrity. */
@@ -214,7 +214,7 @@ export class Engine {
     const tables = this.capture.collect();
     if (this.capture.snapshotReason) return { kind: 'snapshot', reason: this.capture.snapshotReason };
     if (tables.length === 0) return { kind: 'none' };
-    return { kind: 'log', entry: encodeEntry({ seq, tables }) };
+    return { kind: 'log', entry: encodeEntry({ seq, tables }), tables: tables.map((t) => t.table) };
   }
 
   /** Commits in memory. Deferred foreign keys can still fail here: the transaction then stays open. */
@@ -247,8 +247,9 @@ export class Engine {
    * triggers are set aside and foreign keys are off while images go in:
    * their effects are in the images already.
    */
-  replay(entries: readonly { seq: number; bytes: Uint8Array }[]): void {
-    if (entries.length === 0) return;
+  replay(entries: readonly { seq: number; bytes: Uint8Array }[]): Set<string> {
+    const touched = new Set<string>();
+    if (entries.length === 0) return touched;
     const db = this.db;
     this.capture.enabled = false;
     db.exec('PRAGMA foreign_keys=OFF; BEGIN');
@@ -259,9 +260,11 @@ export class Engine {
         const entry = decodeEntry(bytes, `log entry ${seq}`);
         if (entry.seq !== seq) throw new StoreError('CORRUPT', `log entry ${seq} is damaged: it says it is entry ${entry.seq}`);
         applyChanges(db, entry.tables);
+        for (const t of entry.tables) touched.add(t.table);
       }
       for (const [, sql] of triggers) db.exec(String(sql));
       db.exec('COMMIT');
+      return touched;
     } catch (error) {
       db.exec('ROLLBACK');
       throw error instanceof StoreError ? error : fromSqlite(error);
@@ -269,6 +272,34 @@ export class Engine {
       db.exec('PRAGMA foreign_keys=ON');
       this.capture.enabled = true;
     }
+  }
+
+  /**
+   * The tables a read would touch, from its bytecode (views and subqueries
+   * included): what a live query must watch. Undefined when SQLite cannot
+   * say (virtual tables), meaning "any table".
+   */
+  tablesRead(sql: string): string[] | undefined {
+    const statements = this.parse(sql);
+    if (statements.length !== 1 || statementKind(statements[0]!.tokens) !== 'read') {
+      throw new StoreError('INVALID_ARGUMENT', 'a live query must be one read-only statement');
+    }
+    const stmt = this.db.prepare(`EXPLAIN ${statements[0]!.text}`);
+    const roots = new Set<number>();
+    try {
+      while (stmt.step()) {
+        const [, opcode, , p2, p3] = stmt.get() as [number, string, number, number, number];
+        if (opcode === 'VOpen') return undefined;
+        if ((opcode === 'OpenRead' || opcode === 'ReopenIdx') && p3 === 0) roots.add(p2);
+      }
+    } catch (error) {
+      throw fromSqlite(error);
+    } finally {
+      stmt.free();
+    }
+    if (roots.size === 0) return [];
+    const rows = this.db.exec(`SELECT DISTINCT tbl_name FROM sqlite_schema WHERE rootpage IN (${[...roots].join(',')})`);
+    return (rows[0]?.values ?? []).map(([name]) => String(name));
   }
 
   /** Frees every statement and the database. */

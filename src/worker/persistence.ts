@@ -70,12 +70,16 @@ export class Persistence {
     this.snapshots = createDurableStore(names.snapshots, 'snapshots', durability);
   }
 
-  /** Reads and verifies the snapshot and every log entry after it; damage is `CORRUPT`, naming what. */
-  async load(): Promise<Loaded> {
+  /**
+   * Reads the snapshot pointer and every log entry after `after` in one
+   * IndexedDB transaction, so the two agree even while other tabs commit
+   * and fold. Entries must follow each other without a gap.
+   */
+  async readLog(after: number): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
     const [meta, keys, values] = await this.guard('reading the log', () =>
       this.log('readonly', async (s) => {
-        // Numbers sort before strings in IndexedDB: this range holds every entry and not 'meta'.
-        const range = IDBKeyRange.bound(0, Infinity, true, false);
+        // Numbers sort before strings in IndexedDB: this range holds entries, not 'meta'.
+        const range = IDBKeyRange.bound(after, Infinity, true, false);
         return Promise.all([
           promisifyRequest(s.get(META)) as Promise<Meta | undefined>,
           promisifyRequest(s.getAllKeys(range)) as Promise<IDBValidKey[]>,
@@ -86,18 +90,7 @@ export class Persistence {
     if (meta !== undefined && (typeof meta !== 'object' || meta.format !== 1 || !Number.isSafeInteger(meta.snapshotSeq))) {
       throw new StoreError('CORRUPT', 'the store metadata is damaged or of an unknown format');
     }
-    const base = meta?.snapshotSeq ?? 0;
-    let image: Uint8Array | undefined;
-    if (meta && base > 0) {
-      const raw = await this.guard('reading the snapshot', () => get<unknown>(base, this.snapshots));
-      const label = `the snapshot of commit ${base}`;
-      if (!(raw instanceof Uint8Array)) throw new StoreError('CORRUPT', `${label} is missing`);
-      if (raw.length !== meta.snapshotBytes) {
-        throw new StoreError('CORRUPT', `${label} is damaged: ${raw.length} bytes where ${meta.snapshotBytes} were written`);
-      }
-      if ((await digest(raw)) !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
-      image = raw;
-    }
+    const base = Math.max(after, meta?.snapshotSeq ?? 0);
     const entries: LogEntry[] = [];
     let expected = base + 1;
     keys.forEach((key, i) => {
@@ -109,12 +102,52 @@ export class Persistence {
       entries.push({ seq, bytes });
       expected++;
     });
-    return { meta, image, entries };
+    return { meta, entries };
   }
 
-  /** Makes one commit durable. */
+  /** Reads and verifies the snapshot and every log entry after it; damage is `CORRUPT`, naming what. */
+  async load(): Promise<Loaded> {
+    for (let attempt = 0; ; attempt++) {
+      const { meta, entries } = await this.readLog(0);
+      const base = meta?.snapshotSeq ?? 0;
+      if (!meta || base === 0) return { meta, image: undefined, entries };
+      const raw = await this.guard('reading the snapshot', () => get<unknown>(base, this.snapshots));
+      const label = `the snapshot of commit ${base}`;
+      if (!(raw instanceof Uint8Array)) {
+        // Another tab may have folded and swept between the two reads: read the newer pointer.
+        const again = await this.guard('reading the log', () => get<Meta>(META, this.log));
+        if (again && again.snapshotSeq !== base && attempt < 3) continue;
+        throw new StoreError('CORRUPT', `${label} is missing`);
+      }
+      if (raw.length !== meta.snapshotBytes) {
+        throw new StoreError('CORRUPT', `${label} is damaged: ${raw.length} bytes where ${meta.snapshotBytes} were written`);
+      }
+      if ((await digest(raw)) !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
+      return { meta, image: raw, entries };
+    }
+  }
+
+  /**
+   * Makes one commit durable. `add`, not `put`, and a look at the pointer
+   * in the same transaction: a writer whose view is stale (a tab frozen
+   * while holding the write lock, then resumed) fails with `CONFLICT`
+   * instead of overwriting another tab's commit.
+   */
   async append(entry: LogEntry): Promise<void> {
-    await this.guard(`persisting commit ${entry.seq}`, () => set(entry.seq, entry.bytes, this.log));
+    await this.guard(`persisting commit ${entry.seq}`, () =>
+      this.log('readwrite', async (s) => {
+        const meta = (await promisifyRequest(s.get(META))) as Meta | undefined;
+        if (meta && meta.snapshotSeq >= entry.seq) throw conflict(entry.seq);
+        const add = s.add(entry.bytes, entry.seq);
+        add.onerror = (event) => {
+          if (add.error?.name === 'ConstraintError') event.preventDefault(); // reported as CONFLICT below, not as an abort
+        };
+        await promisifyRequest(add).catch((error: unknown) => {
+          throw (error as DOMException | null)?.name === 'ConstraintError' ? conflict(entry.seq) : error;
+        });
+        return promisifyRequest(s.transaction);
+      }),
+    );
   }
 
   /** Takes back an entry whose commit then failed in memory (deferred foreign keys). */
@@ -132,14 +165,19 @@ export class Persistence {
    * pointer flips second. The flip is skipped if a newer snapshot won
    * meanwhile. Returns the new pointer, or undefined when it was skipped.
    */
-  async writeSnapshot(seq: number, image: Uint8Array): Promise<Meta | undefined> {
+  async writeSnapshot(seq: number, image: Uint8Array, options: { commit?: boolean } = {}): Promise<Meta | undefined> {
     const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await digest(image) };
     const wasCleared = this.cleared;
     await this.guard(`persisting the snapshot of commit ${seq}`, () => set(seq, image, this.snapshots));
     const flipped = await this.guard(`persisting the snapshot of commit ${seq}`, () =>
       this.log('readwrite', async (s) => {
         const current = (await promisifyRequest(s.get(META))) as Meta | undefined;
-        if (current && current.snapshotSeq >= seq) return false;
+        if (current && current.snapshotSeq >= seq) {
+          if (options.commit) throw conflict(seq);
+          return false; // a fold that a newer snapshot overtook: nothing lost
+        }
+        // A snapshot commit is commit `seq`: no other tab may have written that commit already.
+        if (options.commit && (await promisifyRequest(s.count(IDBKeyRange.bound(seq, Infinity))))) throw conflict(seq); // numbers only, not 'meta'
         s.put(meta, META);
         await promisifyRequest(s.transaction);
         return true;
@@ -209,6 +247,10 @@ export class Persistence {
       throw fromIndexedDb(error, what);
     }
   }
+}
+
+function conflict(seq: number): StoreError {
+  return new StoreError('CONFLICT', `another tab wrote commit ${seq} first; this tab's view was stale and its transaction was rolled back`);
 }
 
 /** SHA-256 where WebCrypto is available (secure contexts), else a labelled CRC-32. */

@@ -1,0 +1,171 @@
+/**
+ * One tab's copy of the database and the rules that keep it durable and in
+ * step with the log: commits persist before they count, catch-up applies
+ * other tabs' entries, folds write snapshots. Callers serialise access (the
+ * host's mutex) and hold the write lock where a method says so.
+ */
+import { StoreError, toStoreError } from '../shared/errors';
+import type { StoreStats } from '../shared/types';
+import { Engine } from './engine';
+import type { Persistence } from './persistence';
+import type { SqlJs } from './sqljs';
+
+/** Which tables a change touched ('all' after a snapshot or a full load). */
+export interface ChangeNotice {
+  seq: number;
+  tables: string[] | 'all';
+}
+
+export class DurableDb {
+  engine!: Engine;
+  seq = 0;
+  private log: { seq: number; bytes: number }[] = [];
+  private readonly counters = { snapshotSeq: 0, snapshotBytes: 0, logCommits: 0, snapshotCommits: 0, compactions: 0, fullLoads: 0, caughtUp: 0 };
+  /** Set when the durable state could not be reloaded: the store refuses everything after. */
+  broken: StoreError | undefined;
+  /** Called after every change this copy takes in: its own commits and other tabs'. */
+  onChange: (notice: ChangeNotice) => void = () => {};
+
+  constructor(
+    private readonly sql: SqlJs,
+    private readonly persistence: Persistence,
+    private readonly compactAfterBytes: number,
+  ) {}
+
+  /** Loads the snapshot and the log whole. */
+  async load(): Promise<void> {
+    const loaded = await this.persistence.load();
+    const next = new Engine(this.sql, loaded.image);
+    try {
+      next.replay(loaded.entries);
+    } catch (error) {
+      next.close();
+      throw error;
+    }
+    this.engine?.close();
+    this.engine = next;
+    this.counters.snapshotSeq = loaded.meta?.snapshotSeq ?? 0;
+    this.counters.snapshotBytes = loaded.meta?.snapshotBytes ?? 0;
+    this.log = loaded.entries.map((e) => ({ seq: e.seq, bytes: e.bytes.length }));
+    this.seq = this.log.at(-1)?.seq ?? this.counters.snapshotSeq;
+    this.counters.fullLoads++;
+    this.onChange({ seq: this.seq, tables: 'all' });
+  }
+
+  /**
+   * Applies what other tabs committed since this copy's `seq`: only the
+   * missed entries, or the whole state when a newer snapshot replaced them
+   * (a fold swept them, or a schema change was persisted as a snapshot).
+   */
+  async catchUp(): Promise<void> {
+    const { meta, entries } = await this.persistence.readLog(this.seq);
+    if ((meta?.snapshotSeq ?? 0) > this.seq) return this.load();
+    if (entries.length === 0) return;
+    const tables = this.engine.replay(entries);
+    for (const e of entries) this.log.push({ seq: e.seq, bytes: e.bytes.length });
+    this.seq = entries.at(-1)!.seq;
+    this.counters.caughtUp += entries.length;
+    this.onChange({ seq: this.seq, tables: [...tables] });
+  }
+
+  /** After a failed snapshot persist memory is ahead of disk: load the durable state again, or give up. */
+  private async recover(): Promise<void> {
+    try {
+      await this.load();
+    } catch (error) {
+      this.broken = new StoreError('PERSIST_FAILED', `the store could not reload its durable state: ${toStoreError(error).message}`, { cause: error });
+    }
+  }
+
+  /** Persists and commits the engine's open transaction, or rolls it back and throws. Hold the write lock. */
+  async commitOpen(): Promise<void> {
+    const { engine, persistence } = this;
+    const next = this.seq + 1;
+    let pending;
+    try {
+      pending = engine.pending(next);
+      if (pending.kind === 'none') return engine.commit();
+      // Storage cleared under us: memory holds the only copy, so write all of it, not a delta.
+      if (pending.kind === 'log' && persistence.cleared) pending = { kind: 'snapshot', reason: 'storage was cleared' } as const;
+    } catch (error) {
+      engine.rollback();
+      throw toStoreError(error);
+    }
+    if (pending.kind === 'log') {
+      try {
+        await persistence.append({ seq: next, bytes: pending.entry });
+      } catch (error) {
+        engine.rollback();
+        throw error;
+      }
+      try {
+        engine.commit();
+      } catch (error) {
+        // Only deferred foreign keys fail at COMMIT: withdraw the entry, then give up the transaction.
+        await persistence.remove(next).catch(() => this.recover());
+        engine.rollback();
+        throw error;
+      }
+      this.seq = next;
+      this.counters.logCommits++;
+      this.log.push({ seq: next, bytes: pending.entry.length });
+      this.onChange({ seq: next, tables: pending.tables });
+      return;
+    }
+    try {
+      engine.commit(); // sql.js cannot export inside a write transaction
+    } catch (error) {
+      engine.rollback();
+      throw error;
+    }
+    try {
+      const meta = await persistence.writeSnapshot(next, engine.export(), { commit: true });
+      if (meta) (this.counters.snapshotSeq = next), (this.counters.snapshotBytes = meta.snapshotBytes);
+    } catch (error) {
+      await this.recover();
+      throw error;
+    }
+    this.seq = next;
+    this.counters.snapshotCommits++;
+    this.log = [];
+    this.onChange({ seq: next, tables: 'all' });
+    void persistence.sweep(next);
+  }
+
+  /** True when the log has grown past the point where a fold pays. */
+  wantsFold(): boolean {
+    const logBytes = this.log.reduce((n, e) => n + e.bytes, 0);
+    return this.seq > this.counters.snapshotSeq && logBytes >= Math.max(this.compactAfterBytes, this.counters.snapshotBytes / 4);
+  }
+
+  /** The image to fold and the commit it reflects; take it holding the write lock, after `catchUp`. */
+  foldImage(): { image: Uint8Array; seq: number } | undefined {
+    return this.seq > this.counters.snapshotSeq ? { image: this.engine.export(), seq: this.seq } : undefined;
+  }
+
+  /** Writes a fold's image (no lock needed: commits go on meanwhile) and sweeps what it made obsolete. */
+  async writeFold(fold: { image: Uint8Array; seq: number }): Promise<void> {
+    try {
+      const meta = await this.persistence.writeSnapshot(fold.seq, fold.image);
+      if (!meta) return;
+      this.counters.snapshotSeq = Math.max(this.counters.snapshotSeq, fold.seq);
+      this.counters.snapshotBytes = meta.snapshotBytes;
+      this.counters.compactions++;
+      this.log = this.log.filter((e) => e.seq > fold.seq);
+      await this.persistence.sweep(fold.seq);
+    } catch (error) {
+      // The log stays valid; a later commit past the threshold tries again.
+      console.warn(`[pacioli] folding the log into a snapshot failed: ${toStoreError(error).message}`);
+    }
+  }
+
+  stats(durability: StoreStats['durability']): StoreStats {
+    const { snapshotSeq, snapshotBytes, logCommits, snapshotCommits, compactions, fullLoads, caughtUp } = this.counters;
+    const logBytes = this.log.reduce((n, e) => n + e.bytes, 0);
+    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes, logCommits, snapshotCommits, compactions, fullLoads, caughtUp, durability };
+  }
+
+  close(): void {
+    this.engine?.close();
+  }
+}
