@@ -17,20 +17,21 @@ const PORT = 4173;
 const BASE_URL = `http://localhost:${PORT}`;
 const CI = !!process.env.CI;
 
-/** Chromium flags: as root it needs --no-sandbox; the rest keep it quiet on a closed network. */
-const chromiumLaunch: LaunchOptions = existsSync(DEBIAN_CHROMIUM)
-  ? {
-      executablePath: DEBIAN_CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-gpu',
-        '--no-first-run',
-      ],
-    }
-  : {};
+/**
+ * Chromium flags: as root it needs --no-sandbox; the next ones keep it quiet on a closed network.
+ * Recent Chromium puts same-site tabs in one renderer process, so CDP Page.crash on one tab
+ * would kill the other tabs of a multi-tab test too: give every tab its own process.
+ */
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-features=ProcessPerSiteUpToMainFrameThreshold',
+];
+const chromiumLaunch: LaunchOptions = existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM, args: chromiumArgs } : { args: chromiumArgs };
 
 /** Firefox ESR is driven over WebDriver BiDi (the `moz-firefox` channel). */
 const firefoxUse = existsSync(DEBIAN_FIREFOX)
