@@ -11,6 +11,8 @@
 export { openStore, Store, type StoreEvent } from './client/store';
 export { ERROR_CODES, isStoreError, StoreError, type ErrorCode } from './shared/errors';
 export type {
+  BackupManifest,
+  CheckpointInfo,
   Durability,
   Migration,
   RunResult,

@@ -6,7 +6,7 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { StoreError } from '../shared/errors';
 import { installErrorTransfer } from '../shared/transfer';
-import type { RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
+import type { BackupManifest, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 
 /** Events a store emits. */
 export type StoreEvent = 'schema-ahead';
@@ -17,7 +17,7 @@ import type { HostEvent, WorkerApi } from '../worker/store-host';
 type LedgerArgsOf<K extends LedgerOpName> = LedgerOps[K] extends (e: Engine, ...a: infer A) => unknown ? A : never;
 type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;
 
-const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024 } as const;
+const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000 } as const;
 
 /**
  * Opens (or creates) the store `options.name` of this origin: starts its
@@ -57,12 +57,16 @@ function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migration
   }
   const txTimeoutMs = options.txTimeoutMs ?? DEFAULTS.txTimeoutMs;
   const compactAfterBytes = options.compactAfterBytes ?? DEFAULTS.compactAfterBytes;
-  for (const [key, value] of Object.entries({ txTimeoutMs, compactAfterBytes })) {
-    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-      throw new StoreError('INVALID_ARGUMENT', `${key} must be a positive number`);
+  const keepCheckpoints = options.keepCheckpoints ?? DEFAULTS.keepCheckpoints;
+  const checkpointEveryMs = options.checkpointEveryMs ?? DEFAULTS.checkpointEveryMs;
+  const check = (values: Record<string, unknown>, min: number, what: string) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (typeof value !== 'number' || !(value >= min) || !Number.isFinite(value)) throw new StoreError('INVALID_ARGUMENT', `${key} must be a ${what} number`);
     }
-  }
-  return { name, durability, txTimeoutMs, compactAfterBytes };
+  };
+  check({ txTimeoutMs, compactAfterBytes }, Number.MIN_VALUE, 'positive');
+  check({ keepCheckpoints, checkpointEveryMs }, 0, 'non-negative');
+  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs };
 }
 
 /** An open store. Calls from one page run in the order they were made. */
@@ -235,6 +239,44 @@ export class Store {
     return this.call((api) => api.ledger(op, args as never) as Promise<unknown>) as Promise<LedgerResult<K>>;
   }
 
+  /**
+   * The whole database as a backup file: a real SQLite database (the
+   * `sqlite3` tool opens it) with a manifest; one committed state even while
+   * other tabs write.
+   */
+  exportBackup(): Promise<Uint8Array> {
+    return this.call((api) => api.exportBackup());
+  }
+
+  /** Verifies a backup file as restore would, without restoring: what it holds, for a preview. */
+  async inspectBackup(data: Uint8Array | Blob): Promise<BackupManifest> {
+    const bytes = await asBytes(data);
+    return this.call((api) => api.inspectBackup(bytes));
+  }
+
+  /**
+   * Replaces the database with a backup, after treating the file as hostile
+   * (size, header, integrity, application id, manifest checksum, exact schema,
+   * the ledger's audit). A rejection is `INVALID_BACKUP` (`SCHEMA_AHEAD` for a
+   * backup of newer code) and changes nothing. An older backup is migrated
+   * forward. Atomic and durable; every tab sees the restored state.
+   */
+  async restoreBackup(data: Uint8Array | Blob): Promise<{ schemaVersion: number; migrated: number }> {
+    const bytes = await asBytes(data);
+    return this.call((api) => api.restoreBackup(bytes));
+  }
+
+  /** The kept checkpoints (before migrations, before restores, scheduled), oldest first, with their size. */
+  async checkpoints(): Promise<CheckpointInfo[]> {
+    const list = await this.call((api) => api.checkpoints());
+    return list.map(({ id, createdAt, reason, schemaVersion, bytes }) => ({ id, createdAt, reason, schemaVersion, bytes }));
+  }
+
+  /** Restores a kept checkpoint, atomically and in every tab (keeping a checkpoint of the state it replaces). */
+  restoreCheckpoint(id: string): Promise<void> {
+    return this.call((api) => api.restoreCheckpoint(id));
+  }
+
   /** Folds the change log into a new snapshot now (it also happens by itself as the log grows). */
   compact(): Promise<void> {
     return this.call((api) => api.compact());
@@ -260,4 +302,10 @@ export class Store {
     this.api[releaseProxy]();
     this.worker.terminate();
   }
+}
+
+async function asBytes(data: Uint8Array | Blob): Promise<Uint8Array> {
+  if (data instanceof Uint8Array) return data;
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
+  throw new StoreError('INVALID_ARGUMENT', 'a backup is a Uint8Array or a Blob');
 }

@@ -46,6 +46,35 @@ export interface StoreOptions {
    * or a quarter of the snapshot's size, whichever is larger (default 4 MiB).
    */
   compactAfterBytes?: number;
+  /** How many automatic checkpoints to keep (default 5). */
+  keepCheckpoints?: number;
+  /** Take a checkpoint this often when something changed (default 24 h; 0: only before migrations and restores). */
+  checkpointEveryMs?: number;
+}
+
+/** A kept, restorable copy of the whole database. */
+export interface CheckpointInfo {
+  id: string;
+  createdAt: string;
+  /** Why it was taken: before a migration, before a restore, or scheduled. */
+  reason: string;
+  schemaVersion: number;
+  /** What it costs in storage. */
+  bytes: number;
+}
+
+/** What a backup file says it holds (verified). */
+export interface BackupManifest {
+  format: 1;
+  application: 'pacioli';
+  store: string;
+  createdAt: string;
+  schemaVersion: number;
+  migrations: { version: number; name: string; checksum: string }[];
+  rowCounts: Record<string, number>;
+  contentSha256: string;
+  /** Migrations a restore would apply to bring it to this code's schema. */
+  migrated: number;
 }
 
 /** The transaction handle passed to `transaction(fn)`. */

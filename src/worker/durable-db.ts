@@ -132,6 +132,32 @@ export class DurableDb {
     void persistence.sweep(next);
   }
 
+  /**
+   * Replaces the whole database with `image` (a verified backup or a
+   * checkpoint) as one snapshot commit: the pointer flip makes it atomic,
+   * and other tabs, finding a newer snapshot, reload it. Hold the write lock.
+   */
+  async install(image: Uint8Array): Promise<void> {
+    const next = this.seq + 1;
+    const engine = new Engine(this.sql, image); // proves it opens before anything is written
+    let meta;
+    try {
+      meta = await this.persistence.writeSnapshot(next, image, { commit: true });
+    } catch (error) {
+      engine.close();
+      throw error;
+    }
+    this.engine.close();
+    this.engine = engine;
+    this.seq = next;
+    this.counters.snapshotSeq = next;
+    this.counters.snapshotBytes = meta?.snapshotBytes ?? image.length;
+    this.counters.snapshotCommits++;
+    this.log = [];
+    this.onChange({ seq: next, tables: 'all' });
+    void this.persistence.sweep(next);
+  }
+
   /** True when the log has grown past the point where a fold pays. */
   wantsFold(): boolean {
     const logBytes = this.log.reduce((n, e) => n + e.bytes, 0);

@@ -11,7 +11,8 @@ import type { Engine } from './engine';
 /** The bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'pacioli_migrations';
 
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
+/** Creates the bookkeeping table; also builds the reference schema a backup is checked against. */
+export const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
   version INTEGER PRIMARY KEY CHECK (version > 0),
   name TEXT NOT NULL,
   checksum TEXT NOT NULL,

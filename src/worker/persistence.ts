@@ -222,6 +222,15 @@ export class Persistence {
     return checkpoint;
   }
 
+  /** A checkpoint's image, verified against its SHA-256; `NOT_FOUND` when no such checkpoint is kept. */
+  async readCheckpoint(id: string): Promise<{ checkpoint: Checkpoint; image: Uint8Array }> {
+    const row = (await this.guard('reading a checkpoint', () => get([CHECKPOINT, id], this.snapshots))) as (Checkpoint & { image: unknown }) | undefined;
+    if (!row) throw new StoreError('NOT_FOUND', `no checkpoint ${id}`);
+    const { image, ...checkpoint } = row;
+    if (!(image instanceof Uint8Array) || (await digest(image)) !== checkpoint.sha256) throw new StoreError('CORRUPT', `checkpoint ${id} is damaged`);
+    return { checkpoint, image };
+  }
+
   /** The kept checkpoints, oldest first, without their images. */
   async checkpoints(): Promise<Checkpoint[]> {
     const rows = await this.guard('listing checkpoints', () =>

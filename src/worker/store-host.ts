@@ -8,11 +8,13 @@ import { ledgerOps, READ_OPS, type LedgerOpName, type LedgerOps } from '../ledge
 import { StoreError } from '../shared/errors';
 import { Mutex } from '../shared/mutex';
 import type { Durability, Migration, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
+import { transfer } from 'comlink';
+import { buildBackup, liveSchema, migrationSchema, verifyBackup, type Manifest } from './backup';
 import { checkTabSupport, TabSync } from './cross-tab';
 import { DurableDb, type ChangeNotice } from './durable-db';
 import type { Engine } from './engine';
 import { checkMigrations, currentVersion, migrate, type CheckedMigration } from './migrations';
-import { Persistence } from './persistence';
+import { Persistence, type Checkpoint } from './persistence';
 import type { SqlJs } from './sqljs';
 
 /** What the page passes to `open`. */
@@ -23,6 +25,9 @@ export interface HostOptions {
   compactAfterBytes: number;
   migrations: readonly Migration[] | undefined;
   autoMigrate: boolean;
+  /** How many checkpoints to keep, and how often to take one when something changed (0: only before migrations and restores). */
+  keepCheckpoints: number;
+  checkpointEveryMs: number;
 }
 
 /** What `open` reports back to the page. */
@@ -56,6 +61,9 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   let txIds = 0;
   const expired = new Set<number>();
   let folding: Promise<void> = Promise.resolve();
+  let sqlJs: SqlJs | undefined;
+  let checkpointTimer: ReturnType<typeof setInterval> | undefined;
+  let checkpointedAt = -1;
   let catchUpQueued = false;
 
   function ready(): DurableDb {
@@ -133,13 +141,34 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     return folding.catch(() => undefined);
   }
 
+  /** Keeps a restorable copy of the current state (call in turn). */
+  async function checkpoint(reason: string): Promise<void> {
+    const d = ready();
+    await persistence!.saveCheckpoint(d.engine.export(), { reason, schemaVersion: currentVersion(d.engine) }, options!.keepCheckpoints);
+    checkpointedAt = d.seq;
+  }
+
   const migrationHost = {
     engine: () => ready().engine,
     commitOpen: () => ready().commitOpen(),
-    checkpoint: async (reason: string, version: number) => {
-      await persistence!.saveCheckpoint(ready().engine.export(), { reason, schemaVersion: version });
-    },
+    checkpoint: (reason: string) => checkpoint(reason),
   };
+
+  /** Verifies a backup against what this code knows: its migrations, or the live schema when it has none. */
+  function verify(data: Uint8Array): ReturnType<typeof verifyBackup> {
+    if (!(data instanceof Uint8Array)) throw new StoreError('INVALID_ARGUMENT', 'a backup is a Uint8Array or a Blob');
+    const d = ready();
+    const reference = known.length > 0 ? (v: number) => migrationSchema(sqlJs!, known, v) : () => liveSchema(d.engine);
+    return verifyBackup(sqlJs!, data, known, reference);
+  }
+
+  /** Replaces the database with `image` under the write lock, keeping a checkpoint of what it replaces. */
+  async function install(image: Uint8Array, reason: string): Promise<void> {
+    const d = ready();
+    await checkpoint(reason);
+    await d.install(image);
+    afterCommit(d);
+  }
 
   /** Applies migrations up to `target` under the write lock: with several tabs, one applies, the others see it done. */
   function migrateLocked(target: number): Promise<number> {
@@ -182,7 +211,8 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       options = opts;
       return mutex.run(async () => {
         persistence = new Persistence(opts.name, opts.durability);
-        db = new DurableDb(await loadSql(), persistence, opts.compactAfterBytes);
+        sqlJs = await loadSql();
+        db = new DurableDb(sqlJs, persistence, opts.compactAfterBytes);
         db.onChange = (notice) => listener({ type: 'change', notice });
         sync = new TabSync(opts.name, behind);
         let migrated = 0;
@@ -201,8 +231,60 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
           persistence.close();
           throw error;
         }
+        if (opts.checkpointEveryMs > 0) {
+          checkpointTimer = setInterval(() => {
+            void mutex
+              .run(() => (db && !closed && db.seq !== checkpointedAt ? checkpoint('scheduled') : undefined))
+              .catch((error: unknown) => console.warn(`[pacioli] scheduled checkpoint failed: ${String(error)}`));
+          }, opts.checkpointEveryMs);
+        }
         return { schemaVersion: currentVersion(db.engine), migrated, schemaAhead };
       });
+    },
+
+    /** The whole database as a backup file: one committed state of all tabs, with its manifest. */
+    async exportBackup(): Promise<Uint8Array> {
+      const bytes = await mutex.run(() =>
+        sync!.withLock(lockWait(), async () => {
+          const d = ready();
+          await d.catchUp();
+          return buildBackup(sqlJs!, d.engine.export(), options!.name, d.engine);
+        }),
+      );
+      return transfer(bytes, [bytes.buffer]);
+    },
+
+    /** Verifies a backup without restoring it: what it holds, for a preview. */
+    async inspectBackup(data: Uint8Array): Promise<Manifest & { migrated: number }> {
+      const candidate = await mutex.run(() => verify(data));
+      return { ...candidate.manifest, migrated: candidate.migrated };
+    },
+
+    /** Verifies a backup as hostile, then installs it atomically; every tab sees it. */
+    async restoreBackup(data: Uint8Array): Promise<{ schemaVersion: number; migrated: number }> {
+      return mutex.run(() =>
+        sync!.withLock(lockWait(), async () => {
+          await ready().catchUp();
+          const candidate = await verify(data);
+          await install(candidate.image, 'before restoring a backup');
+          return { schemaVersion: currentVersion(ready().engine), migrated: candidate.migrated };
+        }),
+      );
+    },
+
+    async checkpoints(): Promise<Checkpoint[]> {
+      ready();
+      return persistence!.checkpoints();
+    },
+
+    async restoreCheckpoint(id: string): Promise<void> {
+      await mutex.run(() =>
+        sync!.withLock(lockWait(), async () => {
+          await ready().catchUp();
+          const { image } = await persistence!.readCheckpoint(String(id));
+          await install(image, `before restoring checkpoint ${String(id)}`);
+        }),
+      );
     },
 
     /** Registers the page's listener for changes (this tab's and other tabs') and schema-ahead. */
@@ -310,6 +392,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
         closed = true; // calls queued behind this one now fail with CLOSED; a queued fold gives up
       });
       await folding.catch(() => undefined); // a fold already writing its image finishes first
+      clearInterval(checkpointTimer);
       sync?.close();
       db?.close();
       persistence?.close();
