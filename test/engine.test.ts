@@ -140,6 +140,15 @@ describe('engine rules', () => {
     e.rollback();
   });
 
+  it('returns the current columns right after a schema change, even from a cached statement', async () => {
+    const e = await fresh(`CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1)`);
+    expect(e.query('SELECT * FROM t')).toEqual([{ a: 1 }]);
+    inTx(e, 1, (e) => e.run('ALTER TABLE t ADD COLUMN b INTEGER DEFAULT 7'));
+    expect(e.query('SELECT * FROM t')).toEqual([{ a: 1, b: 7 }]);
+    inTx(e, 2, (e) => e.run('ALTER TABLE t DROP COLUMN a'));
+    expect(e.query('SELECT * FROM t')).toStrictEqual([{ b: 7 }]);
+  });
+
   it('reports a garbled image as CORRUPT', async () => {
     const sql = await loadSql();
     const image = (await fresh()).export();

@@ -64,15 +64,18 @@ export class Engine {
   query(sql: string, params?: SqlParams): Record<string, SqlValue>[] {
     let rows: Record<string, SqlValue>[] = [];
     this.each(sql, params, (stmt) => {
-      const columns = stmt.getColumnNames();
+      // Column names only after the first step: a cached statement is re-prepared for a
+      // changed schema when it is stepped, and before that it still reports the old columns.
+      let columns: string[] | undefined;
       const out: Record<string, SqlValue>[] = [];
       while (stmt.step()) {
+        columns ??= stmt.getColumnNames();
         const values = readRow(stmt);
         const row: Record<string, SqlValue> = {};
         for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!;
         out.push(row);
       }
-      if (columns.length > 0) rows = out;
+      if ((columns ?? stmt.getColumnNames()).length > 0) rows = out;
     });
     return rows;
   }
