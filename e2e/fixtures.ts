@@ -9,6 +9,7 @@
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { decode, encode, type Encoded } from './codec';
+import type { StoreStats } from '../src/shared/types';
 import type { ErrorInfo, OpenOptions, Settled } from './types';
 
 export { expect };
@@ -22,18 +23,8 @@ export interface RunResult {
   lastInsertRowid: number | bigint;
 }
 
-export interface Stats {
-  seq: number;
-  snapshotSeq: number;
-  snapshotBytes: number;
-  logEntries: number;
-  logBytes: number;
-  logCommits: number;
-  snapshotCommits: number;
-  compactions: number;
-  fullLoads: number;
-  durability: string;
-}
+/** What `store.stats()` reports. */
+export type Stats = StoreStats;
 
 /** Navigates to the harness and waits until it has exposed the API. */
 export async function gotoHarness(page: Page): Promise<void> {

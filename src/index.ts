@@ -12,6 +12,7 @@ export { openStore, Store, type StoreEvent } from './client/store';
 export { ERROR_CODES, isStoreError, StoreError, type ErrorCode } from './shared/errors';
 export type {
   BackupManifest,
+  BackupPreview,
   CheckpointInfo,
   Durability,
   Migration,

@@ -6,7 +6,7 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { StoreError } from '../shared/errors';
 import { installErrorTransfer } from '../shared/transfer';
-import type { BackupManifest, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
+import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 
 /** Events a store emits. */
 export type StoreEvent = 'schema-ahead';
@@ -249,7 +249,7 @@ export class Store {
   }
 
   /** Verifies a backup file as restore would, without restoring: what it holds, for a preview. */
-  async inspectBackup(data: Uint8Array | Blob): Promise<BackupManifest> {
+  async inspectBackup(data: Uint8Array | Blob): Promise<BackupPreview> {
     const bytes = await asBytes(data);
     return this.call((api) => api.inspectBackup(bytes));
   }

@@ -63,7 +63,7 @@ export interface CheckpointInfo {
   bytes: number;
 }
 
-/** What a backup file says it holds (verified). */
+/** What a backup file says about itself, in the manifest table it carries. */
 export interface BackupManifest {
   format: 1;
   application: 'pacioli';
@@ -72,10 +72,14 @@ export interface BackupManifest {
   schemaVersion: number;
   migrations: { version: number; name: string; checksum: string }[];
   rowCounts: Record<string, number>;
+  /** SHA-256 of the content: every user table's rows, in a canonical order and encoding. */
   contentSha256: string;
-  /** Migrations a restore would apply to bring it to this code's schema. */
-  migrated: number;
+  /** SHA-256 of the whole file with these 64 characters zeroed: any changed byte anywhere shows. */
+  fileSha256: string;
 }
+
+/** A verified backup's manifest, and how many migrations a restore would apply to bring it up to date. */
+export type BackupPreview = BackupManifest & { migrated: number };
 
 /** The transaction handle passed to `transaction(fn)`. */
 export interface Tx {

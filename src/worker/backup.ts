@@ -6,6 +6,7 @@
  */
 import type { Database } from 'sql.js';
 import { StoreError } from '../shared/errors';
+import type { BackupManifest as Manifest } from '../shared/types';
 import { audit } from '../ledger/audit';
 import { Engine } from './engine';
 import { appliedMigrations, CREATE_TABLE, migrate, type CheckedMigration } from './migrations';
@@ -18,21 +19,6 @@ export const APPLICATION_ID = 0x50434c49;
 export const MANIFEST_TABLE = 'pacioli_backup_manifest';
 /** Refuse larger files before reading them. */
 export const MAX_BACKUP_BYTES = 1024 * 1024 * 1024;
-
-/** What a backup says about itself. */
-export interface Manifest {
-  format: 1;
-  application: 'pacioli';
-  store: string;
-  createdAt: string;
-  schemaVersion: number;
-  migrations: { version: number; name: string; checksum: string }[];
-  rowCounts: Record<string, number>;
-  /** SHA-256 of the content: every user table's rows, in a canonical order and encoding. */
-  contentSha256: string;
-  /** SHA-256 of the whole file with these 64 characters zeroed: any changed byte anywhere shows. */
-  fileSha256: string;
-}
 
 function invalid(reason: string, cause?: unknown): StoreError {
   return new StoreError('INVALID_BACKUP', `this backup cannot be restored: ${reason}`, { cause });

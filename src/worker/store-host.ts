@@ -8,13 +8,12 @@ import { ledgerOps, READ_OPS, type LedgerOpName, type LedgerOps } from '../ledge
 import { StoreError } from '../shared/errors';
 import { Mutex } from '../shared/mutex';
 import type { Durability, Migration, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
-import { transfer } from 'comlink';
-import { buildBackup, liveSchema, migrationSchema, verifyBackup, type Manifest } from './backup';
+import { createBackupApi } from './backup-api';
 import { checkTabSupport, TabSync } from './cross-tab';
 import { DurableDb, type ChangeNotice } from './durable-db';
 import type { Engine } from './engine';
 import { checkMigrations, currentVersion, migrate, type CheckedMigration } from './migrations';
-import { Persistence, type Checkpoint } from './persistence';
+import { Persistence } from './persistence';
 import type { SqlJs } from './sqljs';
 
 /** What the page passes to `open`. */
@@ -154,22 +153,6 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     checkpoint: (reason: string) => checkpoint(reason),
   };
 
-  /** Verifies a backup against what this code knows: its migrations, or the live schema when it has none. */
-  function verify(data: Uint8Array): ReturnType<typeof verifyBackup> {
-    if (!(data instanceof Uint8Array)) throw new StoreError('INVALID_ARGUMENT', 'a backup is a Uint8Array or a Blob');
-    const d = ready();
-    const reference = known.length > 0 ? (v: number) => migrationSchema(sqlJs!, known, v) : () => liveSchema(d.engine);
-    return verifyBackup(sqlJs!, data, known, reference);
-  }
-
-  /** Replaces the database with `image` under the write lock, keeping a checkpoint of what it replaces. */
-  async function install(image: Uint8Array, reason: string): Promise<void> {
-    const d = ready();
-    await checkpoint(reason);
-    await d.install(image);
-    afterCommit(d);
-  }
-
   /** Applies migrations up to `target` under the write lock: with several tabs, one applies, the others see it done. */
   function migrateLocked(target: number): Promise<number> {
     return sync!.withLock(lockWait(), async () => {
@@ -202,7 +185,21 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     tx = undefined;
   }
 
+  const backups = createBackupApi({
+    mutex,
+    ready,
+    sqlJs: () => sqlJs!,
+    known: () => known,
+    persistence: () => persistence!,
+    name: () => options!.name,
+    withLock: (fn) => sync!.withLock(lockWait(), fn),
+    checkpoint,
+    afterCommit,
+  });
+
   return {
+    ...backups,
+
     /** Loads the durable state and applies migrations; fails with `CORRUPT` naming what is damaged. */
     async open(opts: HostOptions): Promise<OpenInfo> {
       if (options) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
@@ -240,51 +237,6 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
         }
         return { schemaVersion: currentVersion(db.engine), migrated, schemaAhead };
       });
-    },
-
-    /** The whole database as a backup file: one committed state of all tabs, with its manifest. */
-    async exportBackup(): Promise<Uint8Array> {
-      const bytes = await mutex.run(() =>
-        sync!.withLock(lockWait(), async () => {
-          const d = ready();
-          await d.catchUp();
-          return buildBackup(sqlJs!, d.engine.export(), options!.name, d.engine);
-        }),
-      );
-      return transfer(bytes, [bytes.buffer]);
-    },
-
-    /** Verifies a backup without restoring it: what it holds, for a preview. */
-    async inspectBackup(data: Uint8Array): Promise<Manifest & { migrated: number }> {
-      const candidate = await mutex.run(() => verify(data));
-      return { ...candidate.manifest, migrated: candidate.migrated };
-    },
-
-    /** Verifies a backup as hostile, then installs it atomically; every tab sees it. */
-    async restoreBackup(data: Uint8Array): Promise<{ schemaVersion: number; migrated: number }> {
-      return mutex.run(() =>
-        sync!.withLock(lockWait(), async () => {
-          await ready().catchUp();
-          const candidate = await verify(data);
-          await install(candidate.image, 'before restoring a backup');
-          return { schemaVersion: currentVersion(ready().engine), migrated: candidate.migrated };
-        }),
-      );
-    },
-
-    async checkpoints(): Promise<Checkpoint[]> {
-      ready();
-      return persistence!.checkpoints();
-    },
-
-    async restoreCheckpoint(id: string): Promise<void> {
-      await mutex.run(() =>
-        sync!.withLock(lockWait(), async () => {
-          await ready().catchUp();
-          const { image } = await persistence!.readCheckpoint(String(id));
-          await install(image, `before restoring checkpoint ${String(id)}`);
-        }),
-      );
     },
 
     /** Registers the page's listener for changes (this tab's and other tabs') and schema-ahead. */
