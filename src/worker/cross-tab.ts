@@ -31,12 +31,17 @@ export class TabSync {
   private readonly poll: ReturnType<typeof setInterval>;
   private readonly lockName: string;
 
+  /** The highest commit another tab announced: a hint only (a message may be late), never the truth. */
+  announced = 0;
+
   /** `behind` is called when another tab may have committed (an announcement, or the periodic poll). */
   constructor(name: string, behind: () => void, pollMs = 1000) {
     this.lockName = `pacioli:${name}:write`;
     this.channel = new BroadcastChannel(`pacioli:${name}`);
     this.channel.onmessage = (event: MessageEvent<CommitAnnouncement>) => {
-      if (event.data?.type === 'commit') behind();
+      if (event.data?.type !== 'commit') return;
+      this.announced = Math.max(this.announced, event.data.seq);
+      behind();
     };
     this.poll = setInterval(behind, pollMs);
   }

@@ -100,23 +100,47 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     if (schemaAhead && write) throw new StoreError('SCHEMA_AHEAD', 'the database was migrated by newer code: reload the page before writing');
   }
 
-  /** Runs `fn` as its own transaction under the write lock, after catching up; durable when it resolves. */
+  /**
+   * Runs `fn` as its own transaction under the write lock; durable when it
+   * resolves. Optimistic: it skips reading the log first unless another tab
+   * announced a newer commit. That is safe because the log append is fenced:
+   * had another tab committed meanwhile, the append fails with CONFLICT and
+   * `fn` runs again after catching up. An error `fn` raised against a view
+   * that may be stale is likewise only reported after catching up finds
+   * nothing new. (`transaction()` cannot be re-run, so it always catches up first.)
+   */
   function autocommit<T>(fn: (engine: Engine) => T): Promise<T> {
     return mutex.run(() =>
       sync!.withLock(lockWait(), async () => {
         const d = ready();
-        await d.catchUp();
-        d.engine.begin();
-        let result: T;
-        try {
-          result = fn(d.engine);
-        } catch (error) {
-          d.engine.rollback();
-          throw error;
+        let current = sync!.announced > d.seq ? (await d.catchUp(), true) : false;
+        for (;;) {
+          const retry = async (error: unknown): Promise<void> => {
+            if (current) throw error;
+            const seen = d.seq;
+            await d.catchUp();
+            current = true;
+            if (d.seq === seen && !(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
+          };
+          d.engine.begin();
+          let result: T;
+          try {
+            result = fn(d.engine);
+          } catch (error) {
+            d.engine.rollback();
+            await retry(error);
+            continue;
+          }
+          try {
+            await d.commitOpen();
+          } catch (error) {
+            if (!(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
+            await retry(error);
+            continue;
+          }
+          afterCommit(d);
+          return result;
         }
-        await d.commitOpen();
-        afterCommit(d);
-        return result;
       }),
     );
   }
