@@ -30,6 +30,7 @@ const count = (p: Page, name: string) =>
   p.evaluate(async (name) => Number((await window.stores[name]!.query<{ n: number }>('SELECT n FROM counter'))[0]!.n), name);
 
 test('4 tabs × 250 read-then-increment transactions end at exactly 1000 in every tab', async ({ harness }) => {
+  test.setTimeout(240_000); // 1000 cross-tab durable transactions; on a loaded 2-core machine this needs minutes
   const pages = await tabs(harness, 4, 'c');
   await pages[0]!.evaluate(() => window.stores.c!.run('CREATE TABLE counter(n INTEGER NOT NULL); INSERT INTO counter VALUES (0)'));
   await Promise.all(

@@ -229,7 +229,8 @@ export class Store {
       return result;
     } catch (error) {
       clearTimeout(timer);
-      await this.api.rollback(id).catch(() => undefined);
+      const timedOut = error instanceof StoreError && error.code === 'TX_TIMEOUT';
+      await this.api.rollback(id, timedOut).catch(() => undefined);
       throw error;
     }
   }

@@ -202,6 +202,12 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     return engine;
   }
 
+  /** Later calls on this transaction then fail with TX_TIMEOUT, not "no longer open". */
+  function expire(id: number): void {
+    expired.add(id);
+    if (expired.size > 256) expired.delete(expired.values().next().value!);
+  }
+
   function endTx(): void {
     if (!tx) return;
     clearTimeout(tx.timer);
@@ -306,8 +312,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       const timer = setTimeout(() => {
         if (tx?.id !== id || tx.committing) return;
         db?.engine.rollback();
-        expired.add(id);
-        if (expired.size > 256) expired.delete(expired.values().next().value!);
+        expire(id);
         endTx();
       }, options!.txTimeoutMs);
       tx = { id, release: () => (releaseLock!(), releaseTurn()), timer, committing: false };
@@ -325,9 +330,11 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       }
     },
 
-    async rollback(txId: number): Promise<void> {
+    /** Rolls a transaction back; `timedOut` when the page's own timer ended it (it may fire before this worker's). */
+    async rollback(txId: number, timedOut = false): Promise<void> {
       if (tx?.id !== txId || tx.committing) return;
       db?.engine.rollback();
+      if (timedOut) expire(txId);
       endTx();
     },
 

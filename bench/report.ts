@@ -1,0 +1,281 @@
+/**
+ * Goals, the Markdown report and the HTML report (inline SVG charts) of a
+ * benchmark run. Pure functions of the results: `npx tsx bench/report.ts
+ * results/<files>.json` re-renders reports from saved JSON.
+ */
+import type { ContenderName, Summary, TransferResult } from './main';
+
+export interface Goal {
+  goal: string;
+  value: number | null;
+  target: string;
+  met: boolean;
+  note?: string;
+}
+
+export interface AnalyticResult {
+  contender: ContenderName;
+  config: string;
+  importRows: number;
+  totalRows: number;
+  importMs: Summary;
+  rowsPerSecond: number;
+  firstImportRowsPerSecond: number;
+  totalsMs: Summary;
+  last50Ms: Summary;
+  dbBytes: number;
+}
+
+export interface BrowserResult {
+  browser: string;
+  userAgent: string;
+  date: string;
+  machine: Record<string, string | number>;
+  params: Record<string, unknown>;
+  baselines: { rawPutStrict?: Summary; rawPutRelaxed?: Summary; postMessage?: Summary };
+  transfers: (TransferResult & { sizeMB: number })[];
+  cold: { contender: string; sizeMB: number; ms: number; bytes?: number }[];
+  analytic: AnalyticResult[];
+  contention: { contender: string; tabs: number; players: number; ms: number; oneTab: { committed: number; failed: number; ms: number; tps: number }; manyTabs: { committed: number; failed: number; ms: number; tps: number }[]; manyTps: number; ratio: number }[];
+  backup: { sizeMB: number; exportMs: number; restoreMs: number; backupBytes: number; memory: { phase: string; bytes: number; source: string }[] } | null;
+  errors: { what: string; error: string }[];
+  notMeasured: { what: string; reason: string }[];
+  goals: Goal[];
+  durationS: number;
+}
+
+const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+
+function goal(name: string, value: number | null, target: string, ok: (v: number) => boolean, missing: string): Goal {
+  if (value === null || !Number.isFinite(value)) return { goal: name, value: null, target, met: false, note: `not measured: ${missing}` };
+  return { goal: name, value: +value.toFixed(3), target, met: ok(value) };
+}
+
+export function computeGoals(r: BrowserResult): Goal[] {
+  const goals: Goal[] = [];
+  const sizes = [...new Set(r.transfers.map((t) => t.sizeMB))].sort((a, b) => a - b);
+  const p50 = (c: string, s: number) => r.transfers.find((t) => t.contender === c && t.sizeMB === s)?.transfer.p50 ?? null;
+  const ratio = (a: number | null, b: number | null | undefined) => (a === null || b === null || b === undefined ? null : a / b);
+  const why = (c: string, s?: number) => {
+    const e = r.errors.find((x) => x.what.includes(c) && (s === undefined || x.what.includes(`@ ${s} MB`)));
+    return e ? `${c} failed: ${e.error}` : `${c} not run`;
+  };
+  for (const s of sizes.length ? sizes : [1]) {
+    const p = p50('pacioli-strict', s);
+    goals.push(goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / Dexie (strict)`, ratio(p, p50('dexie-strict', s)), '≤ 1.0', (v) => v <= 1.0, p === null ? why('pacioli-strict', s) : why('dexie-strict', s)));
+    goals.push(goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / wa-sqlite IDBBatchAtomicVFS (synchronous=full)`, ratio(p, p50('wa-batch-strict', s)), '≤ 1.0', (v) => v <= 1.0, p === null ? why('pacioli-strict', s) : why('wa-batch-strict', s)));
+    goals.push(goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / one raw IndexedDB put transaction (strict)`, ratio(p, r.baselines.rawPutStrict?.p50), '≤ 3.0', (v) => v <= 3.0, 'baseline or Pacioli missing'));
+  }
+  const lo = sizes[0];
+  const hi = sizes[sizes.length - 1];
+  goals.push(
+    goal(
+      `commit cost flat: Pacioli (strict) transfer p50 at ${hi} MB / at ${lo} MB`,
+      lo !== undefined && hi !== undefined && hi > lo ? ratio(p50('pacioli-strict', hi), p50('pacioli-strict', lo)) : null,
+      '≤ 1.3',
+      (v) => v <= 1.3,
+      'needs two sizes',
+    ),
+  );
+  const read = lo === undefined ? undefined : r.transfers.find((t) => t.contender === 'pacioli-strict' && t.sizeMB === lo)?.read.p50;
+  goals.push(goal(`point read p50 at ${lo ?? '?'} MB: Pacioli / raw postMessage round trip`, ratio(read ?? null, r.baselines.postMessage?.p50), '≤ 4.0', (v) => v <= 4.0, 'Pacioli or baseline missing'));
+  const a = (c: string) => r.analytic.find((x) => x.contender === c);
+  const pa = a('pacioli-strict');
+  const da = a('dexie-strict');
+  goals.push(goal(`bulk import (${pa?.importRows ?? '?'} rows, one transaction): Pacioli rows/s / Dexie bulkAdd rows/s`, pa && da ? pa.rowsPerSecond / da.rowsPerSecond : null, '≥ 3.0', (v) => v >= 3.0, pa ? why('dexie-strict') : why('pacioli-strict')));
+  goals.push(goal(`analytical read, per-player totals over ${pa?.totalRows ?? '?'} rows: Dexie ms / Pacioli ms`, pa && da ? da.totalsMs.p50 / pa.totalsMs.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
+  goals.push(goal(`analytical read, last 50 entries of one player over ${pa?.totalRows ?? '?'} rows: Dexie ms / Pacioli ms`, pa && da ? da.last50Ms.p50 / pa.last50Ms.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
+  const coldSizes = [...new Set(r.cold.map((c) => c.sizeMB))].sort((x, y) => x - y);
+  const cs = coldSizes[coldSizes.length - 1];
+  const pc = r.cold.find((c) => c.contender === 'pacioli-strict' && c.sizeMB === cs)?.ms ?? null;
+  const rc = r.cold.find((c) => c.contender === 'raw-idb-read' && c.sizeMB === cs)?.ms;
+  goals.push(goal(`cold open at ${cs ?? '?'} MB: Pacioli / raw IndexedDB read of the same bytes`, ratio(pc, rc), '≤ 2.0', (v) => v <= 2.0, 'cold open not measured'));
+  const ct = r.contention.find((c) => c.contender === 'pacioli-strict');
+  goals.push(goal(`contention: Pacioli (strict) ${ct?.tabs ?? 4} tabs total transfers/s / one tab's`, ct ? ct.ratio : null, '≥ 0.5', (v) => v >= 0.5, why('contention pacioli-strict')));
+  return goals;
+}
+
+const LABEL: Record<string, string> = {
+  'pacioli-strict': 'Pacioli (strict)',
+  'pacioli-relaxed': 'Pacioli (relaxed)',
+  'dexie-strict': 'Dexie (strict)',
+  'dexie-relaxed': 'Dexie (relaxed)',
+  'wa-batch-strict': 'wa-sqlite IDBBatchAtomicVFS (full)',
+  'wa-batch-relaxed': 'wa-sqlite IDBBatchAtomicVFS (normal)',
+  'wa-mirror': 'wa-sqlite IDBMirrorVFS (full)',
+  'sqljs-naive': 'sql.js naive (export per commit)',
+  'sqljs-memory': 'sql.js in memory (no persistence)',
+  'raw-idb-read': 'raw IndexedDB read of the same bytes',
+};
+const label = (c: string) => LABEL[c] ?? c;
+const browserName = (r: BrowserResult) => {
+  const m = /(HeadlessChrome|Chrome|Firefox)\/([\d.]+)/.exec(r.userAgent);
+  return m ? `${r.browser} ${m[2]}` : r.browser;
+};
+
+export function renderMarkdown(results: BrowserResult[]): string {
+  const out: string[] = [];
+  out.push(`# Pacioli benchmark report`, '');
+  const first = results[0];
+  if (first) {
+    const m = first.machine;
+    out.push(`Run ${first.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.platform} ${m.release}, Node ${m.node}. ${first.params.smoke ? '**Smoke run (tiny sizes): the figures mean nothing.**' : ''}`, '');
+    out.push(`Browsers: ${results.map((r) => `${browserName(r)} (${r.durationS.toFixed(0)} s)`).join(', ')}. Times in ms; p50/p95 over the samples after warm-up. Every contender runs in the same browser run, in its own databases on a persistent (on-disk) profile.`, '');
+  }
+  out.push('## Goals', '');
+  out.push(`| goal | target | ${results.map(browserName).join(' | ')} |`, `|---|---|${results.map(() => '---|').join('')}`);
+  const names = [...new Set(results.flatMap((r) => r.goals.map((g) => g.goal)))];
+  for (const n of names) {
+    const cells = results.map((r) => {
+      const g = r.goals.find((x) => x.goal === n);
+      if (!g) return '—';
+      if (g.value === null) return `not measured (${g.note?.replace(/^not measured: /, '')})`;
+      return `${f(g.value)} ${g.met ? '✅ met' : '❌ not met'}`;
+    });
+    out.push(`| ${n} | ${results[0]?.goals.find((g) => g.goal === n)?.target ?? ''} | ${cells.join(' | ')} |`);
+  }
+  for (const r of results) {
+    out.push('', `## ${browserName(r)}`, '', `User agent: \`${r.userAgent}\``, '');
+    const b = r.baselines;
+    out.push('### Physical limits', '', '| what | p50 | p95 | n |', '|---|---|---|---|');
+    const bl: [string, Summary | undefined][] = [
+      ['one raw IndexedDB put transaction, strict', b.rawPutStrict],
+      ['one raw IndexedDB put transaction, relaxed', b.rawPutRelaxed],
+      ['raw worker postMessage round trip', b.postMessage],
+    ];
+    for (const [w, s] of bl) out.push(`| ${w} | ${f(s?.p50, 3)} | ${f(s?.p95, 3)} | ${s?.n ?? 'not measured'} |`);
+    out.push('', '### 1–2. Durable transfer and point read', '');
+    out.push('| contender | size | file MB | fill s | transfer p50 | transfer p95 | n | × Pacioli strict p50 | read p50 | read p95 |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const t of r.transfers) {
+      const base = r.transfers.find((x) => x.contender === 'pacioli-strict' && x.sizeMB === t.sizeMB)?.transfer.p50;
+      out.push(
+        `| ${label(t.contender)} | ${t.sizeMB} MB | ${f(t.dbBytes / 1048576, 1)} | ${f(t.fillMs / 1000, 1)} | ${f(t.transfer.p50)} | ${f(t.transfer.p95)} | ${t.transfer.n} | ${base ? f(t.transfer.p50 / base) : '—'} | ${f(t.read.p50, 3)} | ${f(t.read.p95, 3)} |`,
+      );
+    }
+    out.push('', '### 3–4. Bulk import and analytical reads', '');
+    out.push('| contender | import rows | rows/s (p50 import) | first import rows/s | total rows | per-player totals ms | last 50 of one player ms | file MB |', '|---|---|---|---|---|---|---|---|');
+    for (const a of r.analytic) {
+      out.push(`| ${label(a.contender)} | ${a.importRows} | ${f(a.rowsPerSecond, 0)} | ${f(a.firstImportRowsPerSecond, 0)} | ${a.totalRows} | ${f(a.totalsMs.p50, 1)} | ${f(a.last50Ms.p50, 3)} | ${f(a.dbBytes / 1048576, 1)} |`);
+    }
+    if (r.analytic.length === 0) out.push('| not measured | | | | | | | |');
+    out.push('', '### 5. Cold open (navigation start → first answered query)', '', '| contender | size | ms |', '|---|---|---|');
+    for (const c of r.cold) out.push(`| ${label(c.contender)} | ${c.sizeMB} MB${c.bytes ? ` (${f(c.bytes / 1048576, 1)} MB read)` : ''} | ${f(c.ms, 0)} |`);
+    if (r.cold.length === 0) out.push('| not measured | | |');
+    out.push('', '### 6. Contention (tabs of one origin, transfers among overlapping players)', '', '| contender | players | 1 tab /s | N tabs total /s | per tab /s | ratio | failed |', '|---|---|---|---|---|---|---|');
+    for (const c of r.contention) {
+      out.push(`| ${label(c.contender)} | ${c.players} | ${f(c.oneTab.tps, 0)} | ${c.tabs} tabs: ${f(c.manyTps, 0)} | ${c.manyTabs.map((x) => f(x.tps, 0)).join(', ')} | ${f(c.ratio)} | ${c.manyTabs.reduce((s, x) => s + x.failed, 0)} |`);
+    }
+    if (r.contention.length === 0) out.push('| not measured | | | | | | |');
+    out.push('', '### 7. Backup', '');
+    if (r.backup) {
+      const bk = r.backup;
+      out.push(`Pacioli (strict) at ${bk.sizeMB} MB: \`exportBackup()\` ${f(bk.exportMs, 0)} ms (${f(bk.backupBytes / 1048576, 1)} MB file), \`restoreBackup()\` ${f(bk.restoreMs, 0)} ms.`, '');
+      if (bk.memory.length) {
+        out.push(`Memory (${bk.memory[0]!.source}; peak of these samples: ${f(Math.max(...bk.memory.map((m) => m.bytes)) / 1048576, 0)} MB):`, '');
+        for (const m of bk.memory) out.push(`- ${m.phase}: ${f(m.bytes / 1048576, 1)} MB`);
+      } else out.push('Peak memory: not reported by this browser (no `performance.measureUserAgentSpecificMemory()` or `performance.memory`).');
+    } else out.push('Not measured.');
+    out.push('', '### Configurations', '');
+    const configs = new Map<string, string>();
+    for (const t of [...r.transfers, ...r.analytic]) configs.set(t.contender, t.config);
+    for (const [c, cfg] of configs) out.push(`- **${label(c)}**: ${cfg}`);
+    if (r.errors.length || r.notMeasured.length) {
+      out.push('', '### Not run / failed', '');
+      for (const e of r.errors) out.push(`- ${e.what}: not run: ${e.error}`);
+      for (const e of r.notMeasured) out.push(`- ${e.what}: not measured: ${e.reason}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A horizontal bar chart on a log scale (values span several orders of magnitude). */
+function bars(title: string, rows: { label: string; value: number }[], unit: string, highlight = 'Pacioli'): string {
+  const valid = rows.filter((r) => Number.isFinite(r.value) && r.value > 0);
+  if (valid.length === 0) return '';
+  const W = 720;
+  const L = 290;
+  const H = 22;
+  const max = Math.max(...valid.map((r) => r.value));
+  const min = Math.min(...valid.map((r) => r.value));
+  const lo = Math.log10(min) - 0.3;
+  const hi = Math.log10(max) + 0.05;
+  const x = (v: number) => ((Math.log10(v) - lo) / (hi - lo || 1)) * (W - L - 90);
+  const body = valid
+    .map((r, i) => {
+      const y = 28 + i * H;
+      const color = r.label.startsWith(highlight) ? '#1f6feb' : '#8b949e';
+      return `<text x="${L - 6}" y="${y + 14}" text-anchor="end">${esc(r.label)}</text><rect x="${L}" y="${y + 3}" width="${Math.max(1, x(r.value)).toFixed(1)}" height="${H - 6}" fill="${color}"/><text x="${(L + x(r.value) + 4).toFixed(1)}" y="${y + 14}">${r.value < 10 ? r.value.toFixed(2) : r.value.toFixed(0)} ${unit}</text>`;
+    })
+    .join('');
+  return `<figure><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${36 + valid.length * H}" font-family="system-ui,sans-serif" font-size="12"><text x="0" y="16" font-weight="bold">${esc(title)} (log scale)</text>${body}</svg></figure>`;
+}
+
+export function renderHtml(results: BrowserResult[]): string {
+  const md = renderMarkdown(results);
+  const charts: string[] = [];
+  for (const r of results) {
+    charts.push(`<h2>${esc(browserName(r))}</h2>`);
+    const sizes = [...new Set(r.transfers.map((t) => t.sizeMB))];
+    const base = [
+      ...(r.baselines.rawPutStrict ? [{ label: 'raw IndexedDB put (strict)', value: r.baselines.rawPutStrict.p50 }] : []),
+      ...(r.baselines.rawPutRelaxed ? [{ label: 'raw IndexedDB put (relaxed)', value: r.baselines.rawPutRelaxed.p50 }] : []),
+    ];
+    for (const s of sizes) {
+      charts.push(bars(`Durable transfer p50 at ${s} MB, ms`, [...r.transfers.filter((t) => t.sizeMB === s).map((t) => ({ label: label(t.contender), value: t.transfer.p50 })), ...base], 'ms'));
+    }
+    if (sizes.length) {
+      const s = sizes[0]!;
+      const pm = r.baselines.postMessage ? [{ label: 'raw postMessage round trip', value: r.baselines.postMessage.p50 }] : [];
+      charts.push(bars(`Point read p50 at ${s} MB, ms`, [...r.transfers.filter((t) => t.sizeMB === s).map((t) => ({ label: label(t.contender), value: t.read.p50 })), ...pm], 'ms'));
+    }
+    if (r.analytic.length) {
+      charts.push(bars('Bulk import, rows/s (higher is better)', r.analytic.map((a) => ({ label: label(a.contender), value: a.rowsPerSecond })), 'rows/s'));
+      charts.push(bars(`Per-player totals over ${r.analytic[0]!.totalRows} rows, ms`, r.analytic.map((a) => ({ label: label(a.contender), value: a.totalsMs.p50 })), 'ms'));
+      charts.push(bars('Last 50 entries of one player, ms', r.analytic.map((a) => ({ label: label(a.contender), value: a.last50Ms.p50 })), 'ms'));
+    }
+    for (const s of [...new Set(r.cold.map((c) => c.sizeMB))]) {
+      charts.push(bars(`Cold open at ${s} MB, ms`, r.cold.filter((c) => c.sizeMB === s).map((c) => ({ label: label(c.contender), value: c.ms })), 'ms'));
+    }
+  }
+  // The tables are the Markdown report's, rendered minimally (tables, headings, lists, paragraphs).
+  const html: string[] = [];
+  const lines = md.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const inline = (s: string) => esc(s).replace(/\*\*(.+?)\*\*/g, '<b>$1</b>').replace(/`(.+?)`/g, '<code>$1</code>');
+    if (line.startsWith('|')) {
+      const rows: string[] = [];
+      while (i < lines.length && lines[i]!.startsWith('|')) rows.push(lines[i++]!);
+      i--;
+      const cells = (l: string) => l.slice(1, -1).split(' | ').map((c) => c.trim());
+      html.push('<table><thead><tr>' + cells(rows[0]!).map((c) => `<th>${inline(c)}</th>`).join('') + '</tr></thead><tbody>');
+      for (const row of rows.slice(2)) html.push('<tr>' + cells(row).map((c) => `<td>${inline(c)}</td>`).join('') + '</tr>');
+      html.push('</tbody></table>');
+    } else if (line.startsWith('### ')) html.push(`<h3>${inline(line.slice(4))}</h3>`);
+    else if (line.startsWith('## ')) html.push(`<h2>${inline(line.slice(3))}</h2>`);
+    else if (line.startsWith('# ')) html.push(`<h1>${inline(line.slice(2))}</h1>`);
+    else if (line.startsWith('- ')) html.push(`<li>${inline(line.slice(2))}</li>`);
+    else if (line.trim()) html.push(`<p>${inline(line)}</p>`);
+  }
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pacioli benchmark report</title>
+<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1f2328}table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left}th{background:#f6f8fa}figure{margin:1em 0}code{background:#f6f8fa;padding:0 3px}</style></head><body>
+${html.join('\n')}
+<h1>Charts</h1>
+${charts.join('\n')}
+</body></html>
+`;
+}
+
+// Re-render reports from saved JSON: npx tsx bench/report.ts bench/results/a.json bench/results/b.json
+if (typeof process !== 'undefined' && process.argv[1] && /report\.ts$/.test(process.argv[1])) {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const files = process.argv.slice(2);
+  const results = files.map((p) => JSON.parse(readFileSync(p, 'utf8')) as BrowserResult);
+  for (const r of results) r.goals = computeGoals(r);
+  const outBase = files[0]!.replace(/-[a-z]+\.json$/, '-report');
+  writeFileSync(`${outBase}.md`, renderMarkdown(results));
+  writeFileSync(`${outBase}.html`, renderHtml(results));
+  console.log(`wrote ${outBase}.md and .html`);
+}

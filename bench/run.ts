@@ -1,0 +1,302 @@
+/**
+ * The benchmark runner: `npm run bench` (full) and `npm run bench:smoke`.
+ *
+ * Starts Vite on its own port, launches Chromium and Firefox (one at a time:
+ * this is a 2-core machine) with a persistent profile on disk, so IndexedDB
+ * really writes to disk (an incognito context would keep it in memory), and
+ * drives bench/main.ts through `window.bench`. Every contender gets its own
+ * database names and the origin's databases are deleted between contenders.
+ * Writes bench/results/<date>-<browser>.json, and a Markdown and an HTML
+ * report for the run. Sizes and sample counts are environment variables
+ * (see bench/README.md).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, arch, platform, release, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, firefox, type BrowserContext, type Page } from '@playwright/test';
+import { createServer } from 'vite';
+import type { ContenderName, Summary, TransferResult } from './main';
+import { renderHtml, renderMarkdown, computeGoals, type BrowserResult } from './report';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const env = (k: string, d: string) => process.env[k] ?? d;
+const num = (k: string, d: number) => Number(env(k, String(d)));
+const list = (k: string, d: string) => env(k, d).split(',').map((s) => s.trim()).filter(Boolean);
+const SMOKE = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
+const MB = 1024 * 1024;
+
+const ALL: ContenderName[] = ['pacioli-strict', 'pacioli-relaxed', 'dexie-strict', 'dexie-relaxed', 'wa-batch-strict', 'wa-batch-relaxed', 'wa-mirror', 'sqljs-naive', 'sqljs-memory'];
+
+export const params = {
+  smoke: SMOKE,
+  browsers: list('BENCH_BROWSERS', SMOKE ? 'chromium' : 'chromium,firefox'),
+  contenders: list('BENCH_CONTENDERS', ALL.join(',')) as ContenderName[],
+  sizesMB: list('BENCH_SIZES_MB', SMOKE ? '0.1' : '1,10,50').map(Number),
+  coldSizesMB: list('BENCH_COLD_SIZES_MB', SMOKE ? '0.1' : '10,50').map(Number),
+  samples: num('BENCH_SAMPLES', SMOKE ? 3 : 100),
+  /** The naive contender writes its whole image per commit: fewer samples above 5 MB. */
+  naiveSamples: num('BENCH_NAIVE_SAMPLES', SMOKE ? 3 : 15),
+  warmup: num('BENCH_WARMUP', SMOKE ? 1 : 10),
+  reads: num('BENCH_READS', SMOKE ? 5 : 200),
+  baselineSamples: num('BENCH_BASELINE_SAMPLES', SMOKE ? 10 : 300),
+  importRows: num('BENCH_IMPORT_ROWS', SMOKE ? 1000 : 100_000),
+  analyticRows: num('BENCH_ANALYTIC_ROWS', SMOKE ? 1000 : 1_000_000),
+  analyticContenders: list('BENCH_ANALYTIC_CONTENDERS', 'pacioli-strict,dexie-strict,wa-batch-strict') as ContenderName[],
+  analyticReps: num('BENCH_ANALYTIC_REPS', SMOKE ? 1 : 3),
+  contentionMs: num('BENCH_CONTENTION_MS', SMOKE ? 300 : 4000),
+  contentionTabs: num('BENCH_CONTENTION_TABS', 4),
+  contentionPlayers: num('BENCH_CONTENTION_PLAYERS', 8),
+  contentionContenders: list('BENCH_CONTENTION_CONTENDERS', SMOKE ? 'pacioli-strict' : 'pacioli-strict,dexie-strict') as ContenderName[],
+  /** Contenders run at sizes of 20 MB and more (filling 50 MB of Dexie takes ~1.5 min here): those the goals need, plus Pacioli relaxed. */
+  largeContenders: list('BENCH_LARGE_CONTENDERS', 'pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict') as ContenderName[],
+  coldContenders: list('BENCH_COLD_CONTENDERS', SMOKE ? 'pacioli-strict' : ALL.join(',')) as ContenderName[],
+  port: num('BENCH_PORT', 4175),
+  phaseTimeoutS: num('BENCH_PHASE_TIMEOUT_S', SMOKE ? 60 : 400),
+  out: env('BENCH_OUT', SMOKE ? join(ROOT, 'test-results', 'bench-smoke') : join(ROOT, 'bench', 'results')),
+};
+
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+const DEBIAN_FIREFOX = '/usr/bin/firefox-esr';
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-gpu',
+  '--no-first-run',
+  // measureUserAgentSpecificMemory() answers at once instead of at the next GC (up to 20 s).
+  '--enable-blink-features=ForceEagerMeasureMemory',
+];
+
+async function launch(browser: string, dir: string): Promise<BrowserContext> {
+  if (browser === 'chromium') {
+    return chromium.launchPersistentContext(dir, { args: chromiumArgs, ...(existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM } : {}) });
+  }
+  if (browser === 'firefox') {
+    return firefox.launchPersistentContext(dir, existsSync(DEBIAN_FIREFOX) ? { channel: 'moz-firefox', executablePath: DEBIAN_FIREFOX } : {});
+  }
+  throw new Error(`unknown browser ${browser}`);
+}
+
+const log = (...a: unknown[]) => console.log(`[bench ${((performance.now() - START) / 1000).toFixed(0).padStart(4)}s]`, ...a);
+const START = performance.now();
+const errMsg = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
+
+async function runBrowser(browser: string, base: string): Promise<BrowserResult> {
+  const dir = mkdtempSync(join(tmpdir(), `pacioli-bench-${browser}-`));
+  const context = await launch(browser, dir);
+  context.setDefaultTimeout(600_000);
+  const started = performance.now();
+  const result: BrowserResult = {
+    browser,
+    userAgent: '',
+    date: new Date().toISOString(),
+    machine: { platform: platform(), release: release(), arch: arch(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: Math.round(totalmem() / 1e9), node: process.version },
+    params: { ...params, out: undefined },
+    baselines: {},
+    transfers: [],
+    cold: [],
+    analytic: [],
+    contention: [],
+    backup: null,
+    errors: [],
+    notMeasured: [],
+    goals: [],
+    durationS: 0,
+  };
+  const url = `${base}/bench/index.html`;
+  let page: Page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => log(`${browser} page error: ${errMsg(e)}`));
+  const home = async () => {
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+  };
+  /** Writes the JSON after every phase, so an interrupted run keeps what it measured. */
+  const save = () => {
+    result.durationS = (performance.now() - started) / 1000;
+    result.goals = computeGoals(result);
+    mkdirSync(params.out, { recursive: true });
+    writeFileSync(join(params.out, `${result.date.slice(0, 10)}-${browser}.json`), JSON.stringify(result, null, 2) + '\n');
+  };
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const value = await Promise.race([
+        fn(),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${params.phaseTimeoutS} s`)), params.phaseTimeoutS * 1000))),
+      ]).finally(() => clearTimeout(timer));
+      save();
+      return value;
+    } catch (e) {
+      log(`${browser}: ${what} FAILED: ${errMsg(e)}`);
+      result.errors.push({ what, error: errMsg(e) });
+      // The page may be broken or stuck now: start from a new page.
+      await page.close().catch(() => undefined);
+      page = await context.newPage();
+      await home().catch(() => undefined);
+      await page.evaluate(() => window.bench.wipe()).catch(() => undefined);
+      return undefined;
+    }
+  };
+  try {
+    await home();
+    result.userAgent = await page.evaluate(() => navigator.userAgent);
+    if (!(await page.evaluate(() => crossOriginIsolated))) log(`${browser}: page is NOT cross-origin isolated; timers are coarse`);
+    log(`${browser}: ${result.userAgent}`);
+    // Warm the dev server: every worker and dependency is transformed before any timing.
+    for (const c of params.contenders) {
+      await page.evaluate((c) => window.bench.transfers({ contender: c, name: `warm-${c}`, targetBytes: 0, samples: 1, warmup: 0, reads: 1 }), c).catch(() => undefined);
+    }
+    await home();
+    await page.evaluate(() => window.bench.wipe());
+
+    // Physical limits.
+    const n = params.baselineSamples;
+    result.baselines.rawPutStrict = await attempt('raw IndexedDB put (strict)', () => page.evaluate((n) => window.bench.rawPut('strict', n), n));
+    result.baselines.rawPutRelaxed = await attempt('raw IndexedDB put (relaxed)', () => page.evaluate((n) => window.bench.rawPut('relaxed', n), n));
+    result.baselines.postMessage = await attempt('postMessage round trip', () => page.evaluate((n) => window.bench.postMessageRtt(n * 3), n));
+    await page.evaluate(() => window.bench.wipe());
+    log(`${browser}: baselines`, JSON.stringify(result.baselines, (k, v) => (typeof v === 'number' && k !== 'n' ? +v.toFixed(3) : v)));
+
+    // Workloads 1 and 2 (+ 5 cold open, 7 backup on the largest Pacioli store).
+    const maxSize = Math.max(...params.sizesMB);
+    for (const sizeMB of params.sizesMB) {
+      for (const contender of params.contenders) {
+        if (sizeMB >= 20 && !params.largeContenders.includes(contender)) {
+          result.notMeasured.push({ what: `transfers ${contender} @ ${sizeMB} MB`, reason: 'not in BENCH_LARGE_CONTENDERS (kept out of the default run for time)' });
+          continue;
+        }
+        const name = `w1-${contender}-${sizeMB}`;
+        const samples = contender === 'sqljs-naive' && sizeMB >= 5 ? Math.min(params.samples, params.naiveSamples) : params.samples;
+        const warmup = contender === 'sqljs-naive' && sizeMB >= 5 ? Math.min(2, params.warmup) : params.warmup;
+        const r = await attempt(`transfers ${contender} @ ${sizeMB} MB`, () =>
+          page.evaluate((o) => window.bench.transfers(o), { contender, name, targetBytes: sizeMB * MB, samples, warmup, reads: params.reads }),
+        );
+        if (!r) continue;
+        result.transfers.push({ ...r, sizeMB });
+        log(`${browser}: ${contender} @ ${sizeMB} MB (${(r.dbBytes / MB).toFixed(1)} MB file, fill ${(r.fillMs / 1000).toFixed(1)} s): transfer p50 ${r.transfer.p50.toFixed(2)} p95 ${r.transfer.p95.toFixed(2)} ms; read p50 ${r.read.p50.toFixed(3)} ms`);
+        if (contender === 'pacioli-strict' && sizeMB === maxSize) {
+          const b = await attempt(`backup ${sizeMB} MB`, () => page.evaluate((name) => window.bench.backup(name), name));
+          if (b) {
+            result.backup = { ...b, sizeMB };
+            log(`${browser}: backup @ ${sizeMB} MB: export ${b.exportMs.toFixed(0)} ms, restore ${b.restoreMs.toFixed(0)} ms, ${JSON.stringify(b.memory.map((m) => `${m.phase}: ${(m.bytes / MB).toFixed(0)} MB`))}`);
+          }
+        }
+        if (params.coldSizesMB.includes(sizeMB) && params.coldContenders.includes(contender)) {
+          await attempt(`cold open ${contender} @ ${sizeMB} MB`, async () => {
+            await page.evaluate((name) => window.bench.close(name), name);
+            const ms = await cold(page, `${url}?cold=${contender}&name=${encodeURIComponent(name)}`);
+            result.cold.push({ contender, sizeMB, ms });
+            log(`${browser}: cold open ${contender} @ ${sizeMB} MB: ${ms.toFixed(0)} ms`);
+            if (contender === 'pacioli-strict') {
+              await home();
+              const bytes = Number.isFinite(r.dbBytes) ? r.dbBytes : sizeMB * MB;
+              await page.evaluate((b) => window.bench.rawColdPrepare(b), bytes);
+              const raw = await cold(page, `${url}?cold=raw`);
+              result.cold.push({ contender: 'raw-idb-read', sizeMB, ms: raw, bytes });
+              log(`${browser}: cold open raw IndexedDB read of ${(bytes / MB).toFixed(1)} MB: ${raw.toFixed(0)} ms`);
+            }
+          });
+          await home();
+        }
+        await page.evaluate(() => window.bench.wipe());
+      }
+    }
+
+    // Workloads 3 and 4.
+    for (const contender of params.analyticContenders) {
+      if (!params.contenders.includes(contender)) continue;
+      const a = await attempt(`bulk import + analytic ${contender}`, () =>
+        page.evaluate((o) => window.bench.analytic(o), { contender, name: `w3-${contender}`, importRows: params.importRows, totalRows: params.analyticRows, reps: params.analyticReps }),
+      );
+      await page.evaluate(() => window.bench.wipe());
+      if (!a) continue;
+      result.analytic.push(a);
+      log(`${browser}: ${contender}: import ${a.rowsPerSecond.toFixed(0)} rows/s (p50 of ${a.importMs.n}), totals over ${a.totalRows} rows ${a.totalsMs.p50.toFixed(0)} ms, last 50 ${a.last50Ms.p50.toFixed(2)} ms`);
+    }
+
+    // Workload 6.
+    for (const contender of params.contentionContenders) {
+      if (!params.contenders.includes(contender)) continue;
+      await attempt(`contention ${contender}`, async () => {
+        const name = `w6-${contender}`;
+        const { contentionMs: ms, contentionPlayers: players, contentionTabs: tabs } = params;
+        await page.evaluate(({ contender, name }) => window.bench.contendOpen(contender, name), { contender, name });
+        await page.evaluate(({ name, ms, players }) => window.bench.contendRun(name, ms / 4, 99, players), { name, ms, players }); // warm-up
+        const one = await page.evaluate(({ name, ms, players }) => window.bench.contendRun(name, ms, 1, players), { name, ms, players });
+        const pages: Page[] = [page];
+        for (let i = 1; i < tabs; i++) {
+          const p = await context.newPage();
+          await p.goto(url);
+          await p.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+          await p.evaluate(({ contender, name }) => window.bench.contendOpen(contender, name), { contender, name });
+          pages.push(p);
+        }
+        const runs = await Promise.all(pages.map((p, i) => p.evaluate(({ name, ms, i, players }) => window.bench.contendRun(name, ms, 100 + i, players), { name, ms, i, players })));
+        for (const p of pages.slice(1)) await p.close();
+        const oneTps = one.committed / (one.ms / 1000);
+        const manyTps = runs.reduce((s, r) => s + r.committed / (r.ms / 1000), 0);
+        result.contention.push({ contender, tabs, players, ms, oneTab: { ...one, tps: oneTps }, manyTabs: runs.map((r) => ({ ...r, tps: r.committed / (r.ms / 1000) })), manyTps, ratio: manyTps / oneTps });
+        log(`${browser}: contention ${contender}: 1 tab ${oneTps.toFixed(0)}/s, ${tabs} tabs ${manyTps.toFixed(0)}/s (${((manyTps / oneTps) * 100).toFixed(0)}%)`);
+        await home();
+        await page.evaluate(() => window.bench.wipe());
+      });
+    }
+  } catch (e) {
+    result.errors.push({ what: 'suite', error: errMsg(e) });
+    log(`${browser}: suite FAILED: ${errMsg(e)}`);
+  } finally {
+    await context.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  save();
+  return result;
+}
+
+/** Navigates to a cold-open URL; the page reports when its first query was answered (ms since navigation start). */
+async function cold(page: Page, coldUrl: string): Promise<number> {
+  await page.goto(coldUrl);
+  const h = await page.waitForFunction(() => window.benchCold, undefined, { timeout: 300_000 });
+  const r = (await h.jsonValue()) as { ms?: number; error?: string };
+  if (r.error !== undefined || r.ms === undefined) throw new Error(r.error ?? 'no result');
+  return r.ms;
+}
+
+async function main(): Promise<void> {
+  const server = await createServer({
+    root: ROOT,
+    configFile: join(ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    // No HMR: an edit under bench/ or src/ during a run must not reload the page mid-measurement.
+    server: { port: params.port, strictPort: true, hmr: false },
+    // wa-sqlite finds its .wasm next to its module (import.meta.url): serve it unbundled.
+    optimizeDeps: { include: ['dexie'], exclude: ['@journeyapps/wa-sqlite'] },
+  });
+  await server.listen();
+  const base = `http://localhost:${params.port}`;
+  log(`vite on ${base}; params ${JSON.stringify(params)}`);
+  const results: BrowserResult[] = [];
+  try {
+    for (const browser of params.browsers) {
+      const r = await runBrowser(browser, base);
+      results.push(r);
+      log(`${browser}: wrote ${join(params.out, `${r.date.slice(0, 10)}-${browser}.json`)} (${r.durationS.toFixed(0)} s)`);
+    }
+  } finally {
+    await server.close();
+  }
+  const stamp = results[0]?.date.slice(0, 10) ?? new Date().toISOString().slice(0, 10);
+  const md = renderMarkdown(results);
+  writeFileSync(join(params.out, `${stamp}-report.md`), md);
+  writeFileSync(join(params.out, `${stamp}-report.html`), renderHtml(results));
+  console.log('\n' + md);
+  const errors = results.flatMap((r) => r.errors.map((e) => `${r.browser}: ${e.what}: ${e.error}`));
+  log(`done in ${((performance.now() - START) / 1000).toFixed(0)} s; ${errors.length} error(s)`);
+  if (errors.length > 0) {
+    for (const e of errors) console.error(`bench error: ${e}`);
+    process.exitCode = 1;
+  }
+}
+
+export type { Summary, TransferResult };
+await main();
