@@ -58,7 +58,9 @@ export function computeGoals(r: BrowserResult): Goal[] {
   const ratio = (a: number | null, b: number | null | undefined) => (a === null || b === null || b === undefined ? null : a / b);
   const why = (c: string, s?: number) => {
     const e = r.errors.find((x) => x.what.includes(c) && (s === undefined || x.what.includes(`@ ${s} MB`)));
-    return e ? `${c} failed: ${e.error}` : `${c} not run`;
+    if (e) return `${c} failed: ${e.error}`;
+    const n = r.notMeasured.find((x) => x.what.includes(c) && (s === undefined || x.what.includes(`@ ${s} MB`))) ?? r.notMeasured.find((x) => x.what === 'rest of the run');
+    return n ? n.reason : `${c} not run`;
   };
   for (const s of sizes.length ? sizes : [1]) {
     const p = p50('pacioli-strict', s);
@@ -82,14 +84,14 @@ export function computeGoals(r: BrowserResult): Goal[] {
   const a = (c: string) => r.analytic.find((x) => x.contender === c);
   const pa = a('pacioli-strict');
   const da = a('dexie-strict');
-  goals.push(goal(`bulk import (${pa?.importRows ?? '?'} rows, one transaction): Pacioli rows/s / Dexie bulkAdd rows/s`, pa && da ? pa.rowsPerSecond / da.rowsPerSecond : null, '≥ 3.0', (v) => v >= 3.0, pa ? why('dexie-strict') : why('pacioli-strict')));
-  goals.push(goal(`analytical read, per-player totals over ${pa?.totalRows ?? '?'} rows: Dexie ms / Pacioli ms`, pa && da ? da.totalsMs.p50 / pa.totalsMs.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
-  goals.push(goal(`analytical read, last 50 entries of one player over ${pa?.totalRows ?? '?'} rows: Dexie ms / Pacioli ms`, pa && da ? da.last50Ms.p50 / pa.last50Ms.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
+  goals.push(goal(`bulk import (${String(r.params.importRows)} rows, one transaction): Pacioli rows/s / Dexie bulkAdd rows/s`, pa && da ? pa.rowsPerSecond / da.rowsPerSecond : null, '≥ 3.0', (v) => v >= 3.0, pa ? why('dexie-strict') : why('pacioli-strict')));
+  goals.push(goal(`analytical read, per-player totals over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.totalsMs.p50 / pa.totalsMs.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
+  goals.push(goal(`analytical read, last 50 entries of one player over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.last50Ms.p50 / pa.last50Ms.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
   const coldSizes = [...new Set(r.cold.map((c) => c.sizeMB))].sort((x, y) => x - y);
   const cs = coldSizes[coldSizes.length - 1];
   const pc = r.cold.find((c) => c.contender === 'pacioli-strict' && c.sizeMB === cs)?.ms ?? null;
   const rc = r.cold.find((c) => c.contender === 'raw-idb-read' && c.sizeMB === cs)?.ms;
-  goals.push(goal(`cold open at ${cs ?? '?'} MB: Pacioli / raw IndexedDB read of the same bytes`, ratio(pc, rc), '≤ 2.0', (v) => v <= 2.0, 'cold open not measured'));
+  goals.push(goal(`cold open at ${cs ?? '?'} MB: Pacioli / raw IndexedDB read of the same bytes`, ratio(pc, rc), '≤ 2.0', (v) => v <= 2.0, why('cold open pacioli-strict')));
   const ct = r.contention.find((c) => c.contender === 'pacioli-strict');
   goals.push(goal(`contention: Pacioli (strict) ${ct?.tabs ?? 4} tabs total transfers/s / one tab's`, ct ? ct.ratio : null, '≥ 0.5', (v) => v >= 0.5, why('contention pacioli-strict')));
   return goals;
