@@ -5,6 +5,7 @@
  */
 import { StoreError } from '../shared/errors';
 import type { Engine } from '../worker/engine';
+import { hex } from '../worker/hash';
 import { audit } from './audit';
 import { LOOKUPS } from './schema';
 import type { Entry, Receipt } from './types';
@@ -41,7 +42,7 @@ function keyArg(options: { idempotencyKey?: string } | undefined): string | unde
 }
 
 function randomId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 function player(e: Engine, id: string): { account: number; balance: bigint } {

@@ -9,6 +9,7 @@ import { StoreError } from '../shared/errors';
 import type { BackupManifest as Manifest } from '../shared/types';
 import { audit } from '../ledger/audit';
 import { Engine } from './engine';
+import { hex, sha256Hex } from './hash';
 import { appliedMigrations, CREATE_TABLE, migrate, type CheckedMigration } from './migrations';
 import { quoteId } from './sql-lexer';
 import type { SqlJs } from './sqljs';
@@ -30,10 +31,6 @@ function userTables(db: Database): string[] {
   return (rows[0]?.values ?? []).map(([n]) => String(n));
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** Where the 64 ASCII characters of `text` stand in `file`, if they stand there exactly once. */
 function locate(file: Uint8Array, text: string): number {
   const needle = new TextEncoder().encode(text);
@@ -50,7 +47,7 @@ function locate(file: Uint8Array, text: string): number {
 async function fileHash(file: Uint8Array, at: number): Promise<string> {
   const copy = file.slice();
   copy.fill(0x30, at, at + 64);
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', copy)));
+  return sha256Hex(copy);
 }
 
 /** A canonical digest of every user table's rows and their storage classes. */
@@ -72,8 +69,7 @@ async function contentDigest(db: Database): Promise<{ sha256: string; rowCounts:
     }
     rowCounts[table] = n;
   }
-  const bytes = new TextEncoder().encode(parts.join('\n'));
-  return { sha256: hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))), rowCounts };
+  return { sha256: await sha256Hex(parts.join('\n')), rowCounts };
 }
 
 /** Builds the backup file from a database image (taken under the write lock: one committed state). */

@@ -7,6 +7,7 @@
 import { StoreError } from '../shared/errors';
 import type { Migration } from '../shared/types';
 import type { Engine } from './engine';
+import { sha256Hex } from './hash';
 
 /** The bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'pacioli_migrations';
@@ -49,7 +50,7 @@ export async function checkMigrations(list: readonly Migration[] | undefined): P
     if (typeof m.up !== 'string' || m.up.trim() === '') throw new StoreError('INVALID_ARGUMENT', `${where} (${m.name}) needs up SQL`);
     if (m.down !== undefined && typeof m.down !== 'string') throw new StoreError('INVALID_ARGUMENT', `${where} (${m.name}): down must be SQL text`);
     previous = m.version;
-    out.push({ version: m.version, name: m.name, up: m.up, ...(m.down === undefined ? {} : { down: m.down }), checksum: await sha256(m.up) });
+    out.push({ version: m.version, name: m.name, up: m.up, ...(m.down === undefined ? {} : { down: m.down }), checksum: await sha256Hex(m.up) });
   }
   return out;
 }
@@ -126,10 +127,6 @@ export function currentVersion(engine: Engine): number {
   return appliedMigrations(engine).at(-1)?.version ?? 0;
 }
 
-async function sha256(text: string): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** What running a plan needs from the host. */
 export interface MigrationHost {

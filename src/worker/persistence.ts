@@ -17,7 +17,7 @@
 import { get, promisifyRequest, set } from 'idb-keyval';
 import { fromIndexedDb, StoreError } from '../shared/errors';
 import type { Durability } from '../shared/types';
-import { crc32 } from './change-codec';
+import { sha256Hex } from './hash';
 import { createDurableStore, type DurableStore } from './idb-store';
 
 /** The snapshot pointer. */
@@ -122,7 +122,7 @@ export class Persistence {
       if (raw.length !== meta.snapshotBytes) {
         throw new StoreError('CORRUPT', `${label} is damaged: ${raw.length} bytes where ${meta.snapshotBytes} were written`);
       }
-      if ((await digest(raw)) !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
+      if ((await sha256Hex(raw)) !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
       return { meta, image: raw, entries };
     }
   }
@@ -166,7 +166,7 @@ export class Persistence {
    * meanwhile. Returns the new pointer, or undefined when it was skipped.
    */
   async writeSnapshot(seq: number, image: Uint8Array, options: { commit?: boolean } = {}): Promise<Meta | undefined> {
-    const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await digest(image) };
+    const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image) };
     const wasCleared = this.cleared;
     await this.guard(`persisting the snapshot of commit ${seq}`, () => set(seq, image, this.snapshots));
     const flipped = await this.guard(`persisting the snapshot of commit ${seq}`, () =>
@@ -210,7 +210,7 @@ export class Persistence {
    */
   async saveCheckpoint(image: Uint8Array, info: { reason: string; schemaVersion: number }, keep = 5): Promise<Checkpoint> {
     const createdAt = new Date().toISOString();
-    const checkpoint: Checkpoint = { id: `${createdAt}-${Math.random().toString(36).slice(2, 8)}`, createdAt, bytes: image.length, sha256: await digest(image), ...info };
+    const checkpoint: Checkpoint = { id: `${createdAt}-${Math.random().toString(36).slice(2, 8)}`, createdAt, bytes: image.length, sha256: await sha256Hex(image), ...info };
     await this.guard('saving a checkpoint', () =>
       this.snapshots('readwrite', async (s) => {
         s.put({ ...checkpoint, image }, [CHECKPOINT, checkpoint.id]);
@@ -227,7 +227,7 @@ export class Persistence {
     const row = (await this.guard('reading a checkpoint', () => get([CHECKPOINT, id], this.snapshots))) as (Checkpoint & { image: unknown }) | undefined;
     if (!row) throw new StoreError('NOT_FOUND', `no checkpoint ${id}`);
     const { image, ...checkpoint } = row;
-    if (!(image instanceof Uint8Array) || (await digest(image)) !== checkpoint.sha256) throw new StoreError('CORRUPT', `checkpoint ${id} is damaged`);
+    if (!(image instanceof Uint8Array) || (await sha256Hex(image)) !== checkpoint.sha256) throw new StoreError('CORRUPT', `checkpoint ${id} is damaged`);
     return { checkpoint, image };
   }
 
@@ -260,13 +260,4 @@ export class Persistence {
 
 function conflict(seq: number): StoreError {
   return new StoreError('CONFLICT', `another tab wrote commit ${seq} first; this tab's view was stale and its transaction was rolled back`);
-}
-
-/** SHA-256 where WebCrypto is available (secure contexts), else a labelled CRC-32. */
-async function digest(bytes: Uint8Array): Promise<string> {
-  if (globalThis.crypto?.subtle) {
-    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-    return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
-  }
-  return `crc32:${crc32(bytes).toString(16)}`;
 }
