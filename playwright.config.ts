@@ -1,42 +1,21 @@
-import { existsSync } from 'node:fs';
-import { defineConfig, devices, type LaunchOptions } from '@playwright/test';
+import { defineConfig, devices } from '@playwright/test';
+import { chromiumLaunch, firefoxLaunch } from './scripts/browsers';
 
 /**
  * End-to-end tests run the real store (worker, sql.js, IndexedDB) in real
- * browsers against the Vite dev server.
- *
- * On Debian CI machines Playwright cannot download its own browsers, so we
- * use the distribution's `chromium` and `firefox-esr` when they are installed.
- * Anywhere else (a developer laptop) the same config falls back to the
- * browsers from `npx playwright install chromium firefox`.
+ * browsers against the Vite dev server; scripts/browsers.ts says which browsers.
  */
-const DEBIAN_CHROMIUM = '/usr/bin/chromium';
-const DEBIAN_FIREFOX = '/usr/bin/firefox-esr';
-
 const PORT = 4173;
 const BASE_URL = `http://localhost:${PORT}`;
 const CI = !!process.env.CI;
 
 /**
- * Chromium flags: as root it needs --no-sandbox; the next ones keep it quiet on a closed network.
  * Recent Chromium puts same-site tabs in one renderer process, so CDP Page.crash on one tab
  * would kill the other tabs of a multi-tab test too: give every tab its own process.
  */
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-features=ProcessPerSiteUpToMainFrameThreshold',
-];
-const chromiumLaunch: LaunchOptions = existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM, args: chromiumArgs } : { args: chromiumArgs };
-
-/** Firefox ESR is driven over WebDriver BiDi (the `moz-firefox` channel). */
-const firefoxUse = existsSync(DEBIAN_FIREFOX)
-  ? { channel: 'moz-firefox', launchOptions: { executablePath: DEBIAN_FIREFOX } }
-  : {};
+const chromiumOptions = chromiumLaunch(['--disable-features=ProcessPerSiteUpToMainFrameThreshold']);
+const { channel: firefoxChannel, executablePath: firefoxPath } = firefoxLaunch();
+const firefoxUse = firefoxChannel ? { channel: firefoxChannel, launchOptions: { executablePath: firefoxPath } } : {};
 
 export default defineConfig({
   testDir: 'e2e',
@@ -61,7 +40,7 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      use: { ...devices['Desktop Chrome'], browserName: 'chromium', launchOptions: chromiumLaunch },
+      use: { ...devices['Desktop Chrome'], browserName: 'chromium', launchOptions: chromiumOptions },
     },
     {
       name: 'firefox',
@@ -69,7 +48,7 @@ export default defineConfig({
     },
     {
       name: 'mobile',
-      use: { ...devices['Pixel 7'], browserName: 'chromium', launchOptions: chromiumLaunch },
+      use: { ...devices['Pixel 7'], browserName: 'chromium', launchOptions: chromiumOptions },
     },
   ],
   webServer: {

@@ -10,11 +10,12 @@
  * report for the run. Sizes and sample counts are environment variables
  * (see bench/README.md).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, arch, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, firefox, type BrowserContext, type Page } from '@playwright/test';
 import { createServer } from 'vite';
+import { chromiumLaunch, firefoxLaunch } from '../scripts/browsers';
 import type { ContenderName, Summary, TransferResult } from './main';
 import { renderHtml, renderMarkdown, computeGoals, type BrowserResult } from './report';
 
@@ -55,26 +56,10 @@ export const params = {
   out: env('BENCH_OUT', SMOKE ? join(ROOT, 'test-results', 'bench-smoke') : join(ROOT, 'bench', 'results')),
 };
 
-const DEBIAN_CHROMIUM = '/usr/bin/chromium';
-const DEBIAN_FIREFOX = '/usr/bin/firefox-esr';
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-gpu',
-  '--no-first-run',
-  // measureUserAgentSpecificMemory() answers at once instead of at the next GC (up to 20 s).
-  '--enable-blink-features=ForceEagerMeasureMemory',
-];
-
 async function launch(browser: string, dir: string): Promise<BrowserContext> {
-  if (browser === 'chromium') {
-    return chromium.launchPersistentContext(dir, { args: chromiumArgs, ...(existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM } : {}) });
-  }
-  if (browser === 'firefox') {
-    return firefox.launchPersistentContext(dir, existsSync(DEBIAN_FIREFOX) ? { channel: 'moz-firefox', executablePath: DEBIAN_FIREFOX } : {});
-  }
+  // measureUserAgentSpecificMemory() answers at once instead of at the next GC (up to 20 s).
+  if (browser === 'chromium') return chromium.launchPersistentContext(dir, chromiumLaunch(['--enable-blink-features=ForceEagerMeasureMemory']));
+  if (browser === 'firefox') return firefox.launchPersistentContext(dir, firefoxLaunch());
   throw new Error(`unknown browser ${browser}`);
 }
 
