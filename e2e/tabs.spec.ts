@@ -141,6 +141,32 @@ for (const how of ['close', 'crash'] as const) {
   });
 }
 
+test('a tab writing without pause keeps the write lock between its writes, yet another tab that asks gets its turn', async ({ harness }) => {
+  // txTimeoutMs 1000: a tab waiting past 5 s for the lock would fail with BUSY.
+  const [a, b] = await tabs(harness, 2, 'lease', { txTimeoutMs: 1000 });
+  await a!.evaluate(() => window.stores.lease!.run('CREATE TABLE t(tab TEXT NOT NULL)'));
+  await b!.evaluate(() => window.stores.lease!.query('SELECT count(*) FROM t'));
+  const busy = a!.evaluate(async () => {
+    const store = window.stores.lease!;
+    const until = Date.now() + 8000;
+    let n = 0;
+    while (Date.now() < until) (await store.run(`INSERT INTO t VALUES ('a')`), n++);
+    return n;
+  });
+  const fromB = await b!.evaluate(async () => {
+    const store = window.stores.lease!;
+    await new Promise((r) => setTimeout(r, 500)); // a is writing by now, and holds the lease
+    for (let i = 0; i < 20; i++) await store.run(`INSERT INTO t VALUES ('b')`);
+    return Number((await store.query<{ n: number }>(`SELECT count(*) AS n FROM t WHERE tab = 'b'`))[0]!.n);
+  });
+  const fromA = await busy;
+  expect(fromB).toBe(20);
+  const total = fromA + fromB;
+  for (const p of [a!, b!]) {
+    await expect.poll(() => p.evaluate(async () => Number((await window.stores.lease!.query<{ n: number }>('SELECT count(*) AS n FROM t'))[0]!.n))).toBe(total);
+  }
+});
+
 test('a tab that missed many commits catches up from the log, not by reloading the snapshot', async ({ harness }) => {
   const [a, b] = await tabs(harness, 2, 'm', { compactAfterBytes: 64 * 1024 * 1024 });
   await a!.evaluate(() => window.stores.m!.run('CREATE TABLE t(x INTEGER)'));

@@ -23,6 +23,8 @@ interface TableInfo {
   /** How to name the rowid in SQL, or undefined when every alias is a column name. */
   rowid: string | undefined;
   select: string;
+  /** `select`, prepared once per schema: preparing it on every commit cost a tenth of a millisecond per table. */
+  stmt?: Statement;
 }
 
 const MOVED_FN = 'pacioli_rowid_moved';
@@ -67,6 +69,7 @@ export class ChangeCapture {
 
   /** Reloads table shapes and the rowid-move triggers; call after any schema change. */
   refreshSchema(): void {
+    this.freeStatements();
     this.tables.clear();
     this.schemaMayReplace = false;
     const rows = this.db.exec(
@@ -137,7 +140,7 @@ export class ChangeCapture {
         this.snapshotReason = `table ${table} cannot be captured row by row`;
         return [];
       }
-      const stmt = this.db.prepare(info.select);
+      const stmt = (info.stmt ??= this.db.prepare(info.select));
       const deletes: (number | bigint)[] = [];
       const upserts: RowImage[] = [];
       try {
@@ -148,7 +151,7 @@ export class ChangeCapture {
           stmt.reset();
         }
       } finally {
-        stmt.free();
+        stmt.reset();
       }
       out.push({ table, columns: info.columns, deletes, upserts });
     }
@@ -183,7 +186,12 @@ export class ChangeCapture {
   }
 
   /** Frees what capture holds in SQLite and in the function table. */
+  private freeStatements(): void {
+    for (const info of this.tables.values()) info.stmt?.free();
+  }
+
   dispose(): void {
+    this.freeStatements();
     this.totalChanges.free();
     this.sql._sqlite3_update_hook((this.db as unknown as { db: number }).db, 0, 0);
     this.sql.removeFunction(this.hookPtr);

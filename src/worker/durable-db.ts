@@ -7,7 +7,7 @@
 import { StoreError, toStoreError } from '../shared/errors';
 import type { StoreStats } from '../shared/types';
 import { Engine } from './engine';
-import type { Persistence } from './persistence';
+import type { LogEntry, Persistence } from './persistence';
 import type { SqlJs } from './sqljs';
 
 /** Which tables a change touched ('all' after a snapshot or a full load). */
@@ -20,6 +20,8 @@ export class DurableDb {
   engine!: Engine;
   seq = 0;
   private log: { seq: number; bytes: number }[] = [];
+  /** The log entry of the latest commit of this tab, for announcing it; undefined after a snapshot commit. */
+  lastEntry: Uint8Array | undefined;
   private readonly counters = { snapshotSeq: 0, snapshotBytes: 0, logCommits: 0, snapshotCommits: 0, compactions: 0, fullLoads: 0, caughtUp: 0 };
   /** Set when the durable state could not be reloaded: the store refuses everything after. */
   broken: StoreError | undefined;
@@ -57,9 +59,15 @@ export class DurableDb {
    * missed entries, or the whole state when a newer snapshot replaced them
    * (a fold swept them, or a schema change was persisted as a snapshot).
    */
-  async catchUp(): Promise<void> {
+  async catchUp(announced?: readonly LogEntry[]): Promise<void> {
+    // Entries other tabs announced are durable already: when they follow on from here, no IndexedDB read is needed.
+    if (announced?.length && announced[0]!.seq === this.seq + 1) return this.takeIn(announced);
     const { meta, entries } = await this.persistence.readLog(this.seq);
     if ((meta?.snapshotSeq ?? 0) > this.seq) return this.load();
+    this.takeIn(entries);
+  }
+
+  private takeIn(entries: readonly LogEntry[]): void {
     if (entries.length === 0) return;
     const tables = this.engine.replay(entries);
     for (const e of entries) this.log.push({ seq: e.seq, bytes: e.bytes.length });
@@ -107,6 +115,7 @@ export class DurableDb {
         throw error;
       }
       this.seq = next;
+      this.lastEntry = pending.entry;
       this.counters.logCommits++;
       this.log.push({ seq: next, bytes: pending.entry.length });
       this.onChange({ seq: next, tables: pending.tables });
@@ -126,6 +135,7 @@ export class DurableDb {
       throw error;
     }
     this.seq = next;
+    this.lastEntry = undefined;
     this.counters.snapshotCommits++;
     this.log = [];
     this.onChange({ seq: next, tables: 'all' });
@@ -150,6 +160,7 @@ export class DurableDb {
     this.engine.close();
     this.engine = engine;
     this.seq = next;
+    this.lastEntry = undefined;
     this.counters.snapshotSeq = next;
     this.counters.snapshotBytes = meta?.snapshotBytes ?? image.length;
     this.counters.snapshotCommits++;

@@ -135,17 +135,31 @@ export class Persistence {
    */
   async append(entry: LogEntry): Promise<void> {
     await this.guard(`persisting commit ${entry.seq}`, () =>
-      this.log('readwrite', async (s) => {
-        const meta = (await promisifyRequest(s.get(META))) as Meta | undefined;
-        if (meta && meta.snapshotSeq >= entry.seq) throw conflict(entry.seq);
+      this.log('readwrite', (s) => {
+        const tx = s.transaction;
+        let refused: StoreError | undefined;
+        // Both requests go out at once (one trip to the browser's IndexedDB, not two); the
+        // pointer's answer arrives first, and a stale writer aborts before anything commits.
+        const pointer = s.get(META);
         const add = s.add(entry.bytes, entry.seq);
-        add.onerror = (event) => {
-          if (add.error?.name === 'ConstraintError') event.preventDefault(); // reported as CONFLICT below, not as an abort
+        pointer.onsuccess = () => {
+          const meta = pointer.result as Meta | undefined;
+          if (meta && meta.snapshotSeq >= entry.seq) {
+            refused = conflict(entry.seq);
+            tx.abort();
+            return;
+          }
+          // Nothing more will be asked: the commit starts now, not after the add's answer came back.
+          if (typeof tx.commit === 'function') tx.commit();
         };
-        await promisifyRequest(add).catch((error: unknown) => {
-          throw (error as DOMException | null)?.name === 'ConstraintError' ? conflict(entry.seq) : error;
+        // The key exists: another tab wrote this commit. Left unprevented, the error aborts the transaction.
+        add.onerror = () => {
+          if (add.error?.name === 'ConstraintError') refused = conflict(entry.seq);
+        };
+        return new Promise<void>((resolve, reject) => {
+          tx.oncomplete = () => resolve();
+          tx.onabort = () => reject(refused ?? tx.error ?? add.error ?? new DOMException('the commit was aborted', 'AbortError'));
         });
-        return promisifyRequest(s.transaction);
       }),
     );
   }

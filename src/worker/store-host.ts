@@ -64,6 +64,8 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   let checkpointTimer: ReturnType<typeof setInterval> | undefined;
   let checkpointedAt = -1;
   let catchUpQueued = false;
+  /** The lease under which this tab's copy was last known current: while `sync.leases` still equals it, no other tab wrote. */
+  let currentUnder = -1;
 
   function ready(): DurableDb {
     if (closed) throw new StoreError('CLOSED', 'the store is closed');
@@ -81,9 +83,36 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     void mutex.run(async () => {
       catchUpQueued = false;
       if (closed || tx || !db || db.broken) return;
-      await db.catchUp().catch((error: unknown) => console.warn(`[pacioli] catching up failed: ${String(error)}`));
+      await catchUp(db, false).catch((error: unknown) => console.warn(`[pacioli] catching up failed: ${String(error)}`));
       checkSchema();
     });
+  }
+
+  /**
+   * Brings this tab's copy up to the latest announced commit: from the
+   * announced entries when all of them arrived, else from the log. Returns
+   * true when it read the log: holding the write lock (`locked`), the copy is
+   * then current until the lease changes hands. (An announcement may still be
+   * on its way, so announced entries alone never prove that.)
+   */
+  async function catchUp(d: DurableDb, locked: boolean): Promise<boolean> {
+    const upTo = sync!.announced;
+    const announced = upTo > d.seq ? sync!.take(d.seq, upTo) : undefined;
+    if (announced?.length) {
+      await d.catchUp(announced);
+      return false;
+    }
+    const lease = sync!.leases;
+    await d.catchUp();
+    if (locked) currentUnder = lease;
+    return true;
+  }
+
+  /** Holding the write lock: catch up unless nothing can have changed since this tab last knew it was current. */
+  async function catchUpLocked(d: DurableDb): Promise<void> {
+    if (sync!.leases === currentUnder && sync!.announced <= d.seq) return;
+    await d.catchUp();
+    currentUnder = sync!.leases;
   }
 
   /** After another tab migrated: does this code still know the schema? */
@@ -113,12 +142,15 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     return mutex.run(() =>
       sync!.withLock(lockWait(), async () => {
         const d = ready();
-        let current = sync!.announced > d.seq ? (await d.catchUp(), true) : false;
+        // Current when this tab kept the lease since it last knew it was, or after reading the log.
+        let current = sync!.leases === currentUnder && sync!.announced <= d.seq;
+        if (!current && sync!.announced > d.seq) current = await catchUp(d, true);
         for (;;) {
           const retry = async (error: unknown): Promise<void> => {
             if (current) throw error;
             const seen = d.seq;
             await d.catchUp();
+            currentUnder = sync!.leases;
             current = true;
             if (d.seq === seen && !(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
           };
@@ -146,7 +178,8 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   }
 
   function afterCommit(d: DurableDb): void {
-    sync!.announce(d.seq);
+    currentUnder = sync!.leases; // only ever called holding the lock
+    sync!.announce(d.seq, d.lastEntry);
     if (d.wantsFold()) scheduleFold();
   }
 
@@ -155,7 +188,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       const fold = await mutex.run(() =>
         sync!.withLock(lockWait(), async () => {
           if (closed || !db || db.broken) return undefined;
-          await db.catchUp();
+          await catchUpLocked(db);
           return db.foldImage();
         }),
       );
@@ -180,7 +213,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   /** Applies migrations up to `target` under the write lock: with several tabs, one applies, the others see it done. */
   function migrateLocked(target: number): Promise<number> {
     return sync!.withLock(lockWait(), async () => {
-      await ready().catchUp();
+      await catchUpLocked(ready());
       try {
         const applied = await migrate(migrationHost, known, target);
         if (applied > 0) afterCommit(ready());
@@ -301,7 +334,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       try {
         releaseLock = await sync!.acquire(lockWait());
         const d = ready();
-        await d.catchUp(); // the transaction starts from the latest commit of every tab
+        await catchUpLocked(d); // the transaction starts from the latest commit of every tab
         d.engine.begin();
       } catch (error) {
         releaseLock?.();
