@@ -163,6 +163,8 @@ export class Store {
       running = false;
     };
     const watcher = { tables: null as string[] | undefined | null, refresh: () => void refresh() };
+    // The worker sends change events only while some live query listens (sent before the query's first run).
+    if (this.watchers.size === 0) void this.call((api) => api.setWatching(true)).catch(() => undefined);
     this.watchers.add(watcher);
     this.call((api) => api.tablesRead(sql)).then(
       (tables) => {
@@ -173,7 +175,7 @@ export class Store {
     );
     return () => {
       active = false;
-      this.watchers.delete(watcher);
+      if (this.watchers.delete(watcher) && this.watchers.size === 0) void this.call((api) => api.setWatching(false)).catch(() => undefined);
     };
   }
 

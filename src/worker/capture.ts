@@ -205,29 +205,28 @@ export class ChangeCapture {
  * INSERT OR REPLACE resolves transient UNIQUE clashes between images (a
  * swap of two unique values) the only way that reaches the committed state.
  */
-export function applyChanges(db: Database, tables: readonly TableChanges[]): void {
+export function applyChanges(db: Database, tables: readonly TableChanges[], statements: Map<string, Statement>): void {
+  const prepare = (key: string, sql: () => string): Statement => {
+    let stmt = statements.get(key);
+    if (!stmt) statements.set(key, (stmt = db.prepare(sql())));
+    return stmt;
+  };
   for (const t of tables) {
     const target = `main.${quoteId(t.table)}`;
-    if (t.deletes.length > 0) {
-      const del = db.prepare(`DELETE FROM ${target} WHERE ${rowidAlias(t.columns)} = CAST(? AS INTEGER)`);
-      try {
-        for (const rowid of t.deletes) del.run([rowid.toString()]);
-      } finally {
-        del.free();
-      }
-    }
-    const cache = new Map<string, Statement>();
+    const rowid = rowidAlias(t.columns);
+    const columns = t.columns.map(quoteId).join(', ');
     try {
+      if (t.deletes.length > 0) {
+        const del = prepare(`delete\0${t.table}`, () => `DELETE FROM ${target} WHERE ${rowid} = CAST(? AS INTEGER)`);
+        for (const id of t.deletes) del.run([id.toString()]);
+      }
       for (const row of t.upserts) {
         const shape = row.values.map((v) => v.type[0]).join('');
-        let stmt = cache.get(shape);
-        if (!stmt) {
+        // Keyed by the column list too: entries written before and after an ALTER TABLE differ in it.
+        const stmt = prepare(`upsert\0${t.table}\0${columns}\0${shape}`, () => {
           const params = row.values.map((v) => (v.type === 'integer' ? 'CAST(? AS INTEGER)' : v.type === 'real' ? 'CAST(? AS REAL)' : '?'));
-          stmt = db.prepare(
-            `INSERT OR REPLACE INTO ${target}(${rowidAlias(t.columns)}, ${t.columns.map(quoteId).join(', ')}) VALUES (CAST(? AS INTEGER), ${params.join(', ')})`,
-          );
-          cache.set(shape, stmt);
-        }
+          return `INSERT OR REPLACE INTO ${target}(${rowid}, ${columns}) VALUES (CAST(? AS INTEGER), ${params.join(', ')})`;
+        });
         stmt.run([
           row.rowid.toString(),
           ...row.values.map((v) => (v.type === 'null' ? null : v.type === 'integer' ? v.value.toString() : v.value)),
@@ -235,8 +234,6 @@ export function applyChanges(db: Database, tables: readonly TableChanges[]): voi
       }
     } catch (error) {
       throw new StoreError('CORRUPT', `replaying changes to table ${t.table} failed: ${(error as Error).message}`, { cause: error });
-    } finally {
-      for (const s of cache.values()) s.free();
     }
   }
 }

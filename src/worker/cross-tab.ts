@@ -5,9 +5,10 @@
  *    or crashed tab never blocks the others) and catch up before writing.
  *  - A tab keeps the lock between its writes (a lease): asking the browser
  *    for a Web Lock costs 0.2–0.7 ms, a good part of a commit. Another tab
- *    that wants it says so on the channel and the holder lets go after its
- *    current write; an idle holder lets go on its own after a short while,
- *    so a tab frozen in the background rarely sits on it.
+ *    that wants it says so on the channel, and the holder lets go once it
+ *    has had the lock for a short slice; handing the lock over on every
+ *    write would spend more time handing over than writing. An idle holder
+ *    lets go on its own soon, so a tab frozen in the background rarely sits on it.
  *  - After a durable commit a tab announces it on a BroadcastChannel, with
  *    the log entry itself: the others apply it without reading IndexedDB.
  *    A lost or late message only delays visibility: every tab also polls
@@ -20,8 +21,10 @@ export type TabMessage = { type: 'commit'; seq: number; entry?: Uint8Array } | {
 
 /** How long an idle tab keeps the write lock after its last write. */
 const LEASE_IDLE_MS = 100;
-/** How often a tab waiting for the lock repeats its wish (a holder may have missed the first). */
-const WANT_EVERY_MS = 20;
+/** How long a tab may keep writing once another tab asked for the lock, counted from when it got the lock. */
+const SLICE_MS = 25;
+/** How often a tab waiting for the lock repeats its wish (a holder may have missed the first); every wish wakes every tab. */
+const WANT_EVERY_MS = 50;
 
 /** Checks the browser has what cross-tab safety needs; never runs silently unsafe. */
 export function checkTabSupport(): void {
@@ -39,7 +42,7 @@ export class TabSync {
   private readonly poll: ReturnType<typeof setInterval>;
   private readonly lockName: string;
   /** The Web Lock while this tab holds it; `inUse` while a write of this tab runs under it. */
-  private lease: { letGo: () => void; inUse: boolean; wanted: boolean; idle?: ReturnType<typeof setTimeout> } | undefined;
+  private lease: { letGo: () => void; since: number; inUse: boolean; wanted: boolean; idle?: ReturnType<typeof setTimeout> } | undefined;
   private closed = false;
 
   /** The highest commit another tab announced: a hint only (a message may be late), never the truth. */
@@ -49,15 +52,17 @@ export class TabSync {
   /** Counts the leases taken: while it is unchanged, no other tab can have written. */
   leases = 0;
 
-  /** `behind` is called when another tab may have committed (an announcement, or the periodic poll). */
-  constructor(name: string, behind: () => void, pollMs = 1000) {
+  /** `behind` is called when another tab may have committed: an announcement, or (`poll` true) the periodic poll. */
+  constructor(name: string, behind: (poll: boolean) => void, pollMs = 1000) {
     this.lockName = `pacioli:${name}:write`;
     this.channel = new BroadcastChannel(`pacioli:${name}`);
     this.channel.onmessage = (event: MessageEvent<TabMessage>) => {
       const message = event.data;
       if (message?.type === 'want') {
-        if (this.lease) this.lease.wanted = true;
-        if (this.lease && !this.lease.inUse) this.letGo();
+        if (this.lease && !this.lease.wanted) {
+          this.lease.wanted = true;
+          if (!this.lease.inUse) this.letGoLater(this.lease);
+        }
         return;
       }
       if (message?.type !== 'commit' || !Number.isSafeInteger(message.seq)) return;
@@ -67,9 +72,9 @@ export class TabSync {
         // Bounded: a tab busy elsewhere falls back to reading the log.
         if (this.received.size > 512) this.received.delete(this.received.keys().next().value!);
       }
-      behind();
+      behind(false);
     };
-    this.poll = setInterval(behind, pollMs);
+    this.poll = setInterval(() => behind(true), pollMs);
   }
 
   /**
@@ -105,16 +110,26 @@ export class TabSync {
       done = true;
       lease.inUse = false;
       if (lease !== this.lease) return;
-      if (lease.wanted || this.closed) this.letGo();
-      else lease.idle = setTimeout(() => this.letGo(), LEASE_IDLE_MS);
+      if (this.closed) this.letGo();
+      else this.letGoLater(lease);
     };
+  }
+
+  /** Between writes: keep the lease while idle for a while, or till the end of the slice when another tab asked. */
+  private letGoLater(lease: NonNullable<TabSync['lease']>): void {
+    clearTimeout(lease.idle);
+    const wait = lease.wanted ? lease.since + SLICE_MS - performance.now() : LEASE_IDLE_MS;
+    if (wait <= 0) this.letGo();
+    else lease.idle = setTimeout(() => this.letGo(), wait);
   }
 
   private async request(waitMs: number): Promise<void> {
     let letGo!: () => void;
     const held = new Promise<void>((resolve) => (letGo = resolve));
-    const grant = (): Promise<void> => {
-      this.lease = { letGo, inUse: false, wanted: false };
+    // A lock won after waiting was contended: others likely wait too, and their wishes reached
+    // this tab before it held the lock. So that lease is a slice from the start.
+    const grant = (contended: boolean): Promise<void> => {
+      this.lease = { letGo, since: performance.now(), inUse: false, wanted: contended };
       this.leases++;
       return held;
     };
@@ -123,7 +138,7 @@ export class TabSync {
       navigator.locks
         .request(this.lockName, { mode: 'exclusive', ifAvailable: true }, (lock) => {
           answer(lock !== null);
-          return lock ? grant() : undefined;
+          return lock ? grant(false) : undefined;
         })
         .catch(fail);
     });
@@ -137,7 +152,7 @@ export class TabSync {
         navigator.locks
           .request(this.lockName, { mode: 'exclusive', signal: AbortSignal.timeout(waitMs) }, () => {
             granted();
-            return grant();
+            return grant(true);
           })
           .catch(() => refused(new StoreError('BUSY', `another tab held this store's write lock for more than ${waitMs} ms`)));
       });

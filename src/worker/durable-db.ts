@@ -7,7 +7,7 @@
 import { StoreError, toStoreError } from '../shared/errors';
 import type { StoreStats } from '../shared/types';
 import { Engine } from './engine';
-import type { LogEntry, Persistence } from './persistence';
+import type { Loaded, LogEntry, Persistence } from './persistence';
 import type { SqlJs } from './sqljs';
 
 /** Which tables a change touched ('all' after a snapshot or a full load). */
@@ -34,9 +34,9 @@ export class DurableDb {
     private readonly compactAfterBytes: number,
   ) {}
 
-  /** Loads the snapshot and the log whole. */
-  async load(): Promise<void> {
-    const loaded = await this.persistence.load();
+  /** Loads the snapshot and the log whole; `read` is a `persistence.load()` already under way (at open, read while sql.js compiles). */
+  async load(read?: Promise<Loaded>): Promise<void> {
+    const loaded = await (read ?? this.persistence.load());
     const next = new Engine(this.sql, loaded.image);
     try {
       next.replay(loaded.entries);

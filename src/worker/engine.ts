@@ -256,13 +256,14 @@ export class Engine {
     const db = this.db;
     this.capture.enabled = false;
     db.exec('PRAGMA foreign_keys=OFF; BEGIN');
+    const statements = new Map<string, Statement>(); // shared by the entries: preparing costs more than applying
     try {
       const triggers = db.exec(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`)[0]?.values ?? [];
       for (const [name] of triggers) db.exec(`DROP TRIGGER main."${String(name).replaceAll('"', '""')}"`);
       for (const { seq, bytes } of entries) {
         const entry = decodeEntry(bytes, `log entry ${seq}`);
         if (entry.seq !== seq) throw new StoreError('CORRUPT', `log entry ${seq} is damaged: it says it is entry ${entry.seq}`);
-        applyChanges(db, entry.tables);
+        applyChanges(db, entry.tables, statements);
         for (const t of entry.tables) touched.add(t.table);
       }
       for (const [, sql] of triggers) db.exec(String(sql));
@@ -272,6 +273,7 @@ export class Engine {
       db.exec('ROLLBACK');
       throw error instanceof StoreError ? error : fromSqlite(error);
     } finally {
+      for (const stmt of statements.values()) stmt.free();
       db.exec('PRAGMA foreign_keys=ON');
       this.capture.enabled = true;
     }

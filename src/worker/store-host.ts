@@ -56,6 +56,8 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   let known: CheckedMigration[] = [];
   let schemaAhead = false;
   let listener: (event: HostEvent) => void = () => {};
+  /** Whether the page has live queries: change events cost two messages per commit in every tab, so only then. */
+  let watching = false;
   let tx: { id: number; release: () => void; timer: ReturnType<typeof setTimeout>; committing: boolean } | undefined;
   let txIds = 0;
   const expired = new Set<number>();
@@ -76,14 +78,19 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
 
   const lockWait = () => Math.max(2 * options!.txTimeoutMs, 5000);
 
-  /** Another tab may have committed: catch up between this tab's own calls (a transaction here holds the lock anyway). */
-  function behind(): void {
+  /**
+   * Another tab announced a commit (`poll` false), or it is time to look at
+   * the log anyway (`poll`, the safety net for lost messages): catch up
+   * between this tab's own calls. A transaction here holds the lock anyway.
+   */
+  function behind(poll: boolean): void {
     if (catchUpQueued || closed || tx) return;
     catchUpQueued = true;
     void mutex.run(async () => {
       catchUpQueued = false;
       if (closed || tx || !db || db.broken) return;
-      await catchUp(db, false).catch((error: unknown) => console.warn(`[pacioli] catching up failed: ${String(error)}`));
+      if (!poll && sync!.announced <= db.seq) return; // a write of this tab caught up meanwhile
+      await (poll ? db.catchUp() : catchUp(db, false)).catch((error: unknown) => console.warn(`[pacioli] catching up failed: ${String(error)}`));
       checkSchema();
     });
   }
@@ -271,13 +278,21 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       options = opts;
       return mutex.run(async () => {
         persistence = new Persistence(opts.name, opts.durability);
-        sqlJs = await loadSql();
+        // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
+        const read = persistence.load();
+        read.catch(() => undefined); // awaited below; a failure surfaces there
+        try {
+          sqlJs = await loadSql();
+        } catch (error) {
+          persistence.close();
+          throw error;
+        }
         db = new DurableDb(sqlJs, persistence, opts.compactAfterBytes);
-        db.onChange = (notice) => listener({ type: 'change', notice });
+        db.onChange = (notice) => watching && listener({ type: 'change', notice });
         sync = new TabSync(opts.name, behind);
         let migrated = 0;
         try {
-          await db.load();
+          await db.load(read);
           if (opts.autoMigrate && known.length > 0) {
             migrated = await migrateLocked(known.at(-1)!.version).catch((error: unknown) => {
               if (schemaAhead) return 0; // old code may still read
@@ -320,6 +335,11 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     async run(sql: string, params: SqlParams | undefined, txId?: number): Promise<RunResult> {
       if (txId !== undefined) return inTx(txId, sql).run(sql, params);
       return autocommit((e) => (guardWrite(true), e.run(sql, params)));
+    },
+
+    /** Whether the page wants change events (it has live queries). */
+    async setWatching(on: boolean): Promise<void> {
+      watching = on === true;
     },
 
     /** The tables a read-only query reads (undefined: any), for live queries. */
