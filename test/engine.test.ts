@@ -156,3 +156,27 @@ describe('engine rules', () => {
     expect(() => new Engine(sql, image)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
   });
 });
+
+describe('opening an image', () => {
+  it('adopts the image read from storage instead of copying it, and a copy-opened engine leaves its image alone', async () => {
+    const sql = await loadSql();
+    const source = await fresh();
+    inTx(source, 1, (e) => e.run(`INSERT INTO parent(tag, n) VALUES ('a', 1)`));
+    const image = source.export();
+    source.close();
+
+    const pristine = image.slice();
+    const copied = new Engine(sql, image);
+    inTx(copied, 2, (e) => e.run(`UPDATE parent SET n = 2`));
+    expect(image).toEqual(pristine); // the default copies: the caller's bytes are untouched
+
+    const adopted = new Engine(sql, image, { adopt: true });
+    expect(dump(adopted)).toEqual(dump(new Engine(sql, pristine)));
+    inTx(adopted, 2, (e) => e.run(`UPDATE parent SET n = 3`));
+    // The write landed in the very bytes handed over: sql.js kept them as its file (no 50 MB copy on a cold open).
+    expect(image).not.toEqual(pristine);
+    expect(new Engine(sql, image.slice()).query('SELECT n FROM parent')).toEqual([{ n: 3 }]);
+    copied.close();
+    adopted.close();
+  });
+});

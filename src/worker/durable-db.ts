@@ -37,8 +37,16 @@ export class DurableDb {
   /** Loads the snapshot and the log whole; `read` is a `persistence.load()` already under way (at open, read while sql.js compiles). */
   async load(read?: Promise<Loaded>): Promise<void> {
     const loaded = await (read ?? this.persistence.load());
-    const next = new Engine(this.sql, loaded.image);
+    // Opening the image overlaps with hashing it; nothing is used before the hash matched.
+    let next: Engine;
     try {
+      next = new Engine(this.sql, loaded.image, { adopt: true });
+    } catch (error) {
+      await loaded.verified; // a damaged image is reported as such, not as whatever SQLite made of it
+      throw error;
+    }
+    try {
+      await loaded.verified;
       next.replay(loaded.entries);
     } catch (error) {
       next.close();

@@ -22,6 +22,25 @@ export type Pending =
 const OWNED_PRAGMAS = /^\s*PRAGMA\s+(main\.)?(foreign_keys|journal_mode|locking_mode|writable_schema|legacy_file_format|temp_store)\b/i;
 const MAX_CACHED = 64;
 
+/**
+ * sql.js copies a database image into its in-memory file with `slice()`
+ * (Emscripten's MEMFS, on the first write to an empty file). A view whose
+ * `slice` is a `subarray` lets it keep the memory instead: at 50 MB that
+ * copy cost 130–180 ms on the 2-core machine (fresh pages are slow to
+ * fault in) and doubled the peak memory of a cold open. Should a later
+ * sql.js copy by other means, this merely stops saving anything.
+ */
+class AdoptedImage extends Uint8Array<ArrayBuffer> {
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    return this.subarray(start, end);
+  }
+}
+
+function adopted(image: Uint8Array): Uint8Array {
+  // Images read from IndexedDB never sit on a SharedArrayBuffer; one that did is simply copied.
+  return image.buffer instanceof ArrayBuffer ? new AdoptedImage(image.buffer, image.byteOffset, image.byteLength) : image;
+}
+
 export class Engine {
   private db: Database;
   private capture: ChangeCapture;
@@ -32,11 +51,13 @@ export class Engine {
   private txAborted = false;
   private schemaTouched = false;
 
+  /** `adopt`: the engine may keep `image`'s memory as its file instead of copying it (the caller lets go of it). */
   constructor(
     private readonly sql: SqlJs,
     image?: Uint8Array,
+    options: { adopt?: boolean } = {},
   ) {
-    this.db = this.openDb(image);
+    this.db = this.openDb(image && options.adopt ? adopted(image) : image);
     this.capture = new ChangeCapture(sql, this.db);
     this.lastRowid = this.db.prepare('SELECT last_insert_rowid()');
   }

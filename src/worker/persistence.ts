@@ -39,6 +39,8 @@ export interface Loaded {
   meta: Meta | undefined;
   image: Uint8Array | undefined;
   entries: LogEntry[];
+  /** Settles once the image's SHA-256 is checked (hashed off the thread while the caller opens it): rejects with `CORRUPT`. */
+  verified: Promise<void>;
 }
 
 const META = 'meta';
@@ -110,7 +112,7 @@ export class Persistence {
     for (let attempt = 0; ; attempt++) {
       const { meta, entries } = await this.readLog(0);
       const base = meta?.snapshotSeq ?? 0;
-      if (!meta || base === 0) return { meta, image: undefined, entries };
+      if (!meta || base === 0) return { meta, image: undefined, entries, verified: Promise.resolve() };
       const raw = await this.guard('reading the snapshot', () => get<unknown>(base, this.snapshots));
       const label = `the snapshot of commit ${base}`;
       if (!(raw instanceof Uint8Array)) {
@@ -122,8 +124,12 @@ export class Persistence {
       if (raw.length !== meta.snapshotBytes) {
         throw new StoreError('CORRUPT', `${label} is damaged: ${raw.length} bytes where ${meta.snapshotBytes} were written`);
       }
-      if ((await sha256Hex(raw)) !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
-      return { meta, image: raw, entries };
+      // The digest takes its copy of the bytes now, so the caller may open (and adopt) the image meanwhile.
+      const verified = sha256Hex(raw).then((sha) => {
+        if (sha !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
+      });
+      verified.catch(() => undefined); // the caller awaits it
+      return { meta, image: raw, entries, verified };
     }
   }
 
