@@ -24,16 +24,26 @@ const env = (k: string, d: string) => process.env[k] ?? d;
 const num = (k: string, d: number) => Number(env(k, String(d)));
 const list = (k: string, d: string) => env(k, d).split(',').map((s) => s.trim()).filter(Boolean);
 const SMOKE = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
+/**
+ * `--full`: the sizes issue 7 names (1/10/50 MB, 1 000 000 rows, every
+ * contender at every size it can reach). About 50 minutes on the 2-core
+ * machine, most of it Dexie and wa-sqlite filling their stores. The default
+ * keeps the same workloads and contenders, at sizes that fit ~10 minutes
+ * there for both browsers.
+ */
+const FULL = process.env.BENCH_FULL === '1' || process.argv.includes('--full');
+const pick = <T>(smoke: T, normal: T, full: T): T => (SMOKE ? smoke : FULL ? full : normal);
 const MB = 1024 * 1024;
 
 const ALL: ContenderName[] = ['pacioli-strict', 'pacioli-relaxed', 'dexie-strict', 'dexie-relaxed', 'wa-batch-strict', 'wa-batch-relaxed', 'wa-mirror', 'sqljs-naive', 'sqljs-memory'];
 
 export const params = {
   smoke: SMOKE,
+  profile: SMOKE ? 'smoke' : FULL ? 'full' : 'default',
   browsers: list('BENCH_BROWSERS', SMOKE ? 'chromium' : 'chromium,firefox'),
   contenders: list('BENCH_CONTENDERS', ALL.join(',')) as ContenderName[],
-  sizesMB: list('BENCH_SIZES_MB', SMOKE ? '0.1' : '1,10,50').map(Number),
-  coldSizesMB: list('BENCH_COLD_SIZES_MB', SMOKE ? '0.1' : '10,50').map(Number),
+  sizesMB: list('BENCH_SIZES_MB', pick('0.1', '1,10,25', '1,10,50')).map(Number),
+  coldSizesMB: list('BENCH_COLD_SIZES_MB', pick('0.1', '10,25', '10,50')).map(Number),
   samples: num('BENCH_SAMPLES', SMOKE ? 3 : 100),
   /** The naive contender writes its whole image per commit: fewer samples above 5 MB. */
   naiveSamples: num('BENCH_NAIVE_SAMPLES', SMOKE ? 3 : 15),
@@ -41,16 +51,18 @@ export const params = {
   reads: num('BENCH_READS', SMOKE ? 5 : 200),
   baselineSamples: num('BENCH_BASELINE_SAMPLES', SMOKE ? 10 : 300),
   importRows: num('BENCH_IMPORT_ROWS', SMOKE ? 1000 : 100_000),
-  analyticRows: num('BENCH_ANALYTIC_ROWS', SMOKE ? 1000 : 1_000_000),
-  analyticContenders: list('BENCH_ANALYTIC_CONTENDERS', 'pacioli-strict,dexie-strict,wa-batch-strict') as ContenderName[],
+  analyticRows: num('BENCH_ANALYTIC_ROWS', pick(1000, 200_000, 1_000_000)),
+  analyticContenders: list('BENCH_ANALYTIC_CONTENDERS', pick('pacioli-strict,dexie-strict,wa-batch-strict', 'pacioli-strict,dexie-strict', 'pacioli-strict,dexie-strict,wa-batch-strict')) as ContenderName[],
   analyticReps: num('BENCH_ANALYTIC_REPS', SMOKE ? 1 : 3),
-  contentionMs: num('BENCH_CONTENTION_MS', SMOKE ? 300 : 4000),
+  contentionMs: num('BENCH_CONTENTION_MS', pick(300, 3000, 4000)),
   contentionTabs: num('BENCH_CONTENTION_TABS', 4),
   contentionPlayers: num('BENCH_CONTENTION_PLAYERS', 8),
   contentionContenders: list('BENCH_CONTENTION_CONTENDERS', SMOKE ? 'pacioli-strict' : 'pacioli-strict,dexie-strict') as ContenderName[],
   /** Contenders run at sizes of 20 MB and more (filling 50 MB of Dexie takes ~1.5 min here): those the goals need, plus Pacioli relaxed. */
-  largeContenders: list('BENCH_LARGE_CONTENDERS', 'pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict') as ContenderName[],
-  coldContenders: list('BENCH_COLD_CONTENDERS', SMOKE ? 'pacioli-strict' : ALL.join(',')) as ContenderName[],
+  largeContenders: list('BENCH_LARGE_CONTENDERS', pick('pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict', 'pacioli-strict,dexie-strict', 'pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict')) as ContenderName[],
+  /** Contenders run at sizes from 5 MB to under 20 MB. */
+  midContenders: list('BENCH_MID_CONTENDERS', pick(ALL.join(','), 'pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict,sqljs-naive,sqljs-memory', ALL.join(','))) as ContenderName[],
+  coldContenders: list('BENCH_COLD_CONTENDERS', pick('pacioli-strict', 'pacioli-strict,dexie-strict,wa-batch-strict,sqljs-memory', ALL.join(','))) as ContenderName[],
   port: num('BENCH_PORT', 4175),
   phaseTimeoutS: num('BENCH_PHASE_TIMEOUT_S', SMOKE ? 60 : 400),
   out: env('BENCH_OUT', SMOKE ? join(ROOT, 'test-results', 'bench-smoke') : join(ROOT, 'bench', 'results')),
@@ -148,7 +160,11 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
     for (const sizeMB of params.sizesMB) {
       for (const contender of params.contenders) {
         if (sizeMB >= 20 && !params.largeContenders.includes(contender)) {
-          result.notMeasured.push({ what: `transfers ${contender} @ ${sizeMB} MB`, reason: 'not in BENCH_LARGE_CONTENDERS (kept out of the default run for time)' });
+          result.notMeasured.push({ what: `transfers ${contender} @ ${sizeMB} MB`, reason: `not in BENCH_LARGE_CONTENDERS (kept out of the ${params.profile} run for time)` });
+          continue;
+        }
+        if (sizeMB >= 5 && sizeMB < 20 && !params.midContenders.includes(contender)) {
+          result.notMeasured.push({ what: `transfers ${contender} @ ${sizeMB} MB`, reason: `not in BENCH_MID_CONTENDERS (kept out of the ${params.profile} run for time)` });
           continue;
         }
         const name = `w1-${contender}-${sizeMB}`;
