@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, arch, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, firefox, type BrowserContext, type Page } from '@playwright/test';
-import { createServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 import { chromiumLaunch, firefoxLaunch } from '../scripts/browsers';
 import type { ContenderName, Summary, TransferResult } from './main';
 import { renderHtml, renderMarkdown, computeGoals, type BrowserResult } from './report';
@@ -64,6 +64,8 @@ export const params = {
   midContenders: list('BENCH_MID_CONTENDERS', pick(ALL.join(','), 'pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict,sqljs-naive,sqljs-memory', ALL.join(','))) as ContenderName[],
   coldContenders: list('BENCH_COLD_CONTENDERS', pick('pacioli-strict', 'pacioli-strict,dexie-strict,wa-batch-strict,sqljs-memory', ALL.join(','))) as ContenderName[],
   port: num('BENCH_PORT', 4175),
+  /** `build` (default): a production build served by `vite preview`; `dev`: the dev server. */
+  serve: env('BENCH_SERVE', 'build') === 'dev' ? 'dev' : 'build',
   phaseTimeoutS: num('BENCH_PHASE_TIMEOUT_S', SMOKE ? 60 : 400),
   out: env('BENCH_OUT', SMOKE ? join(ROOT, 'test-results', 'bench-smoke') : join(ROOT, 'bench', 'results')),
 };
@@ -264,16 +266,7 @@ async function cold(page: Page, coldUrl: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const server = await createServer({
-    root: ROOT,
-    configFile: join(ROOT, 'vite.config.ts'),
-    logLevel: 'warn',
-    // No HMR: an edit under bench/ or src/ during a run must not reload the page mid-measurement.
-    server: { port: params.port, strictPort: true, hmr: false },
-    // wa-sqlite finds its .wasm next to its module (import.meta.url): serve it unbundled.
-    optimizeDeps: { include: ['dexie'], exclude: ['@journeyapps/wa-sqlite'] },
-  });
-  await server.listen();
+  const server = params.serve === 'dev' ? await devServer() : await builtServer();
   const base = `http://localhost:${params.port}`;
   log(`vite on ${base}; params ${JSON.stringify(params)}`);
   const results: BrowserResult[] = [];
@@ -297,6 +290,44 @@ async function main(): Promise<void> {
     for (const e of errors) console.error(`bench error: ${e}`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * The bench page as apps ship it: a production build (every contender's
+ * page code and workers bundled and minified), served by `vite preview`.
+ * Served unbundled by the dev server instead, a cold open measured mostly
+ * the module waterfall, which punishes a contender for having many modules.
+ */
+async function builtServer(): Promise<{ close(): Promise<void> }> {
+  const outDir = mkdtempSync(join(tmpdir(), 'pacioli-bench-build-'));
+  await build({
+    root: ROOT,
+    configFile: join(ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, rollupOptions: { input: { bench: join(ROOT, 'bench', 'index.html') } } },
+  });
+  const server = await preview({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { port: params.port, strictPort: true } });
+  return {
+    async close() {
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `BENCH_SERVE=dev`: the dev server, unbundled (quicker to start while working on the suite). */
+async function devServer(): Promise<{ close(): Promise<void> }> {
+  const server = await createServer({
+    root: ROOT,
+    configFile: join(ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    // No HMR: an edit under bench/ or src/ during a run must not reload the page mid-measurement.
+    server: { port: params.port, strictPort: true, hmr: false },
+    // wa-sqlite finds its .wasm next to its module (import.meta.url): serve it unbundled.
+    optimizeDeps: { include: ['dexie'], exclude: ['@journeyapps/wa-sqlite'] },
+  });
+  await server.listen();
+  return server;
 }
 
 export type { Summary, TransferResult };
