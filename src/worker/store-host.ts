@@ -1,8 +1,8 @@
 /**
  * The worker side of a store: the API the page calls. Calls of this tab
- * run in turn (a FIFO mutex); writes of all tabs run in turn (the write
- * lock), each after catching up, so transactions are serializable across
- * tabs. A write resolves only once durable; memory is never ahead of disk.
+ * run in turn (a FIFO mutex); writes go through the writer (writer.ts),
+ * serializable across tabs and durable when they resolve. Memory is never
+ * ahead of disk.
  */
 import { ledgerOps, READ_OPS, type LedgerOpName, type LedgerOps } from '../ledger/operations';
 import { StoreError } from '../shared/errors';
@@ -15,6 +15,7 @@ import type { Engine } from './engine';
 import { checkMigrations, currentVersion, migrate, type CheckedMigration } from './migrations';
 import { Persistence } from './persistence';
 import type { SqlJs } from './sqljs';
+import { Writer } from './writer';
 
 /** What the page passes to `open`. */
 export interface HostOptions {
@@ -58,16 +59,9 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   let listener: (event: HostEvent) => void = () => {};
   /** Whether the page has live queries: change events cost two messages per commit in every tab, so only then. */
   let watching = false;
-  let tx: { id: number; release: () => void; timer: ReturnType<typeof setTimeout>; committing: boolean } | undefined;
-  let txIds = 0;
-  const expired = new Set<number>();
-  let folding: Promise<void> = Promise.resolve();
   let sqlJs: SqlJs | undefined;
   let checkpointTimer: ReturnType<typeof setInterval> | undefined;
   let checkpointedAt = -1;
-  let catchUpQueued = false;
-  /** The lease under which this tab's copy was last known current: while `sync.leases` still equals it, no other tab wrote. */
-  let currentUnder = -1;
 
   function ready(): DurableDb {
     if (closed) throw new StoreError('CLOSED', 'the store is closed');
@@ -78,49 +72,16 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
 
   const lockWait = () => Math.max(2 * options!.txTimeoutMs, 5000);
 
-  /**
-   * Another tab announced a commit (`poll` false), or it is time to look at
-   * the log anyway (`poll`, the safety net for lost messages): catch up
-   * between this tab's own calls. A transaction here holds the lock anyway.
-   */
-  function behind(poll: boolean): void {
-    if (catchUpQueued || closed || tx) return;
-    catchUpQueued = true;
-    void mutex.run(async () => {
-      catchUpQueued = false;
-      if (closed || tx || !db || db.broken) return;
-      if (!poll && sync!.announced <= db.seq) return; // a write of this tab caught up meanwhile
-      await (poll ? db.catchUp() : catchUp(db, false)).catch((error: unknown) => console.warn(`[pacioli] catching up failed: ${String(error)}`));
-      checkSchema();
-    });
-  }
-
-  /**
-   * Brings this tab's copy up to the latest announced commit: from the
-   * announced entries when all of them arrived, else from the log. Returns
-   * true when it read the log: holding the write lock (`locked`), the copy is
-   * then current until the lease changes hands. (An announcement may still be
-   * on its way, so announced entries alone never prove that.)
-   */
-  async function catchUp(d: DurableDb, locked: boolean): Promise<boolean> {
-    const upTo = sync!.announced;
-    const announced = upTo > d.seq ? sync!.take(d.seq, upTo) : undefined;
-    if (announced?.length) {
-      await d.catchUp(announced);
-      return false;
-    }
-    const lease = sync!.leases;
-    await d.catchUp();
-    if (locked) currentUnder = lease;
-    return true;
-  }
-
-  /** Holding the write lock: catch up unless nothing can have changed since this tab last knew it was current. */
-  async function catchUpLocked(d: DurableDb): Promise<void> {
-    if (sync!.leases === currentUnder && sync!.announced <= d.seq) return;
-    await d.catchUp();
-    currentUnder = sync!.leases;
-  }
+  const writer = new Writer({
+    mutex,
+    ready,
+    current: () => (closed || !db || db.broken ? undefined : db),
+    sync: () => sync!,
+    lockWaitMs: lockWait,
+    txTimeoutMs: () => options!.txTimeoutMs,
+    guardWrite: (write) => guardWrite(write),
+    checkSchema: () => checkSchema(),
+  });
 
   /** After another tab migrated: does this code still know the schema? */
   function checkSchema(): void {
@@ -134,74 +95,6 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   /** Old code against a newer schema may read, never write. */
   function guardWrite(write: boolean): void {
     if (schemaAhead && write) throw new StoreError('SCHEMA_AHEAD', 'the database was migrated by newer code: reload the page before writing');
-  }
-
-  /**
-   * Runs `fn` as its own transaction under the write lock; durable when it
-   * resolves. Optimistic: it skips reading the log first unless another tab
-   * announced a newer commit. That is safe because the log append is fenced:
-   * had another tab committed meanwhile, the append fails with CONFLICT and
-   * `fn` runs again after catching up. An error `fn` raised against a view
-   * that may be stale is likewise only reported after catching up finds
-   * nothing new. (`transaction()` cannot be re-run, so it always catches up first.)
-   */
-  function autocommit<T>(fn: (engine: Engine) => T): Promise<T> {
-    return mutex.run(() =>
-      sync!.withLock(lockWait(), async () => {
-        const d = ready();
-        // Current when this tab kept the lease since it last knew it was, or after reading the log.
-        let current = sync!.leases === currentUnder && sync!.announced <= d.seq;
-        if (!current && sync!.announced > d.seq) current = await catchUp(d, true);
-        for (;;) {
-          const retry = async (error: unknown): Promise<void> => {
-            if (current) throw error;
-            const seen = d.seq;
-            await d.catchUp();
-            currentUnder = sync!.leases;
-            current = true;
-            if (d.seq === seen && !(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
-          };
-          d.engine.begin();
-          let result: T;
-          try {
-            result = fn(d.engine);
-          } catch (error) {
-            d.engine.rollback();
-            await retry(error);
-            continue;
-          }
-          try {
-            await d.commitOpen();
-          } catch (error) {
-            if (!(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
-            await retry(error);
-            continue;
-          }
-          afterCommit(d);
-          return result;
-        }
-      }),
-    );
-  }
-
-  function afterCommit(d: DurableDb): void {
-    currentUnder = sync!.leases; // only ever called holding the lock
-    sync!.announce(d.seq, d.lastEntry);
-    if (d.wantsFold()) scheduleFold();
-  }
-
-  function scheduleFold(): Promise<void> {
-    folding = folding.then(async () => {
-      const fold = await mutex.run(() =>
-        sync!.withLock(lockWait(), async () => {
-          if (closed || !db || db.broken) return undefined;
-          await catchUpLocked(db);
-          return db.foldImage();
-        }),
-      );
-      if (fold) await db!.writeFold(fold); // commits go on while the image is written
-    });
-    return folding.catch(() => undefined);
   }
 
   /** Keeps a restorable copy of the current state (call in turn). */
@@ -219,40 +112,17 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
 
   /** Applies migrations up to `target` under the write lock: with several tabs, one applies, the others see it done. */
   function migrateLocked(target: number): Promise<number> {
-    return sync!.withLock(lockWait(), async () => {
-      await catchUpLocked(ready());
+    return writer.withLock(async () => {
+      await writer.catchUpLocked(ready());
       try {
         const applied = await migrate(migrationHost, known, target);
-        if (applied > 0) afterCommit(ready());
+        if (applied > 0) writer.afterCommit(ready());
         return applied;
       } catch (error) {
         if (error instanceof StoreError && error.code === 'SCHEMA_AHEAD') schemaAhead = true;
         throw error;
       }
     });
-  }
-
-  function inTx(id: number, sql: string): Engine {
-    const engine = ready().engine;
-    if (tx?.id !== id || tx.committing) {
-      if (expired.has(id)) throw new StoreError('TX_TIMEOUT', `transaction ${id} was rolled back: it stayed open past ${options!.txTimeoutMs} ms`);
-      throw new StoreError('INVALID_ARGUMENT', `transaction ${id} is no longer open`);
-    }
-    guardWrite(!engine.readOnly(sql));
-    return engine;
-  }
-
-  /** Later calls on this transaction then fail with TX_TIMEOUT, not "no longer open". */
-  function expire(id: number): void {
-    expired.add(id);
-    if (expired.size > 256) expired.delete(expired.values().next().value!);
-  }
-
-  function endTx(): void {
-    if (!tx) return;
-    clearTimeout(tx.timer);
-    tx.release();
-    tx = undefined;
   }
 
   const backups = createBackupApi({
@@ -262,9 +132,9 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     known: () => known,
     persistence: () => persistence!,
     name: () => options!.name,
-    withLock: (fn) => sync!.withLock(lockWait(), fn),
+    withLock: (fn) => writer.withLock(fn),
     checkpoint,
-    afterCommit,
+    afterCommit: (d) => writer.afterCommit(d),
   });
 
   return {
@@ -289,7 +159,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
         }
         db = new DurableDb(sqlJs, persistence, opts.compactAfterBytes);
         db.onChange = (notice) => watching && listener({ type: 'change', notice });
-        sync = new TabSync(opts.name, behind);
+        sync = new TabSync(opts.name, (poll) => writer.behind(poll));
         let migrated = 0;
         try {
           await db.load(read);
@@ -324,17 +194,17 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     },
 
     async query(sql: string, params: SqlParams | undefined, txId?: number): Promise<Rows> {
-      if (txId !== undefined) return inTx(txId, sql).query(sql, params);
+      if (txId !== undefined) return writer.inTx(txId, sql).query(sql, params);
       const rows = await mutex.run(() => {
         const { engine } = ready();
         return engine.readOnly(sql) ? engine.query(sql, params) : undefined;
       });
-      return rows ?? autocommit((e) => (guardWrite(true), e.query(sql, params)));
+      return rows ?? writer.autocommit((e) => (guardWrite(true), e.query(sql, params)));
     },
 
     async run(sql: string, params: SqlParams | undefined, txId?: number): Promise<RunResult> {
-      if (txId !== undefined) return inTx(txId, sql).run(sql, params);
-      return autocommit((e) => (guardWrite(true), e.run(sql, params)));
+      if (txId !== undefined) return writer.inTx(txId, sql).run(sql, params);
+      return writer.autocommit((e) => (guardWrite(true), e.run(sql, params)));
     },
 
     /** Whether the page wants change events (it has live queries). */
@@ -349,46 +219,16 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
 
     /** Opens a transaction once this tab's earlier calls are done and no other tab is writing; returns its id. */
     async begin(): Promise<number> {
-      const releaseTurn = await mutex.acquire();
-      let releaseLock: (() => void) | undefined;
-      try {
-        releaseLock = await sync!.acquire(lockWait());
-        const d = ready();
-        await catchUpLocked(d); // the transaction starts from the latest commit of every tab
-        d.engine.begin();
-      } catch (error) {
-        releaseLock?.();
-        releaseTurn();
-        throw error;
-      }
-      const id = ++txIds;
-      const timer = setTimeout(() => {
-        if (tx?.id !== id || tx.committing) return;
-        db?.engine.rollback();
-        expire(id);
-        endTx();
-      }, options!.txTimeoutMs);
-      tx = { id, release: () => (releaseLock!(), releaseTurn()), timer, committing: false };
-      return id;
+      return writer.begin();
     },
 
     async commit(txId: number): Promise<void> {
-      inTx(txId, 'SELECT 1');
-      tx!.committing = true;
-      try {
-        await ready().commitOpen();
-        afterCommit(ready());
-      } finally {
-        endTx();
-      }
+      return writer.commit(txId);
     },
 
     /** Rolls a transaction back; `timedOut` when the page's own timer ended it (it may fire before this worker's). */
     async rollback(txId: number, timedOut = false): Promise<void> {
-      if (tx?.id !== txId || tx.committing) return;
-      db?.engine.rollback();
-      if (timedOut) expire(txId);
-      endTx();
+      writer.rollback(txId, timedOut);
     },
 
     async migrate(): Promise<number> {
@@ -409,13 +249,13 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       const fn = (Object.hasOwn(ledgerOps, op) ? ledgerOps[op] : undefined) as ((e: Engine, ...a: unknown[]) => ReturnType<LedgerOps[K]>) | undefined;
       if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
       if (READ_OPS.has(op)) return mutex.run(() => fn(ready().engine, ...args));
-      return autocommit((e) => (guardWrite(true), fn(e, ...args)));
+      return writer.autocommit((e) => (guardWrite(true), fn(e, ...args)));
     },
 
     /** Folds the change log into a new snapshot now. */
     async compact(): Promise<void> {
       ready();
-      await scheduleFold();
+      await writer.scheduleFold();
     },
 
     async stats(): Promise<StoreStats> {
@@ -427,7 +267,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       await mutex.run(() => {
         closed = true; // calls queued behind this one now fail with CLOSED; a queued fold gives up
       });
-      await folding.catch(() => undefined); // a fold already writing its image finishes first
+      await writer.settled(); // a fold already writing its image finishes first
       clearInterval(checkpointTimer);
       sync?.close();
       db?.close();
