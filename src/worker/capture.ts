@@ -185,11 +185,11 @@ export class ChangeCapture {
     return values;
   }
 
-  /** Frees what capture holds in SQLite and in the function table. */
   private freeStatements(): void {
     for (const info of this.tables.values()) info.stmt?.free();
   }
 
+  /** Frees what capture holds in SQLite and in the function table. */
   dispose(): void {
     this.freeStatements();
     this.totalChanges.free();
