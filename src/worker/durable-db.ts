@@ -7,7 +7,7 @@
 import { StoreError, toStoreError } from '../shared/errors';
 import type { StoreStats } from '../shared/types';
 import { Engine } from './engine';
-import type { Loaded, LogEntry, Persistence } from './persistence';
+import type { Loaded, LogEntry, Meta, Persistence } from './persistence';
 import type { SqlJs } from './sqljs';
 
 /** Which tables a change touched ('all' after a snapshot or a full load). */
@@ -135,19 +135,14 @@ export class DurableDb {
       engine.rollback();
       throw error;
     }
+    let meta;
     try {
-      const meta = await persistence.writeSnapshot(next, engine.export(), { commit: true });
-      if (meta) (this.counters.snapshotSeq = next), (this.counters.snapshotBytes = meta.snapshotBytes);
+      meta = await persistence.writeSnapshot(next, engine.export(), { commit: true });
     } catch (error) {
       await this.recover();
       throw error;
     }
-    this.seq = next;
-    this.lastEntry = undefined;
-    this.counters.snapshotCommits++;
-    this.log = [];
-    this.onChange({ seq: next, tables: 'all' });
-    void persistence.sweep(next);
+    this.snapshotCommitted(next, meta);
   }
 
   /**
@@ -167,14 +162,18 @@ export class DurableDb {
     }
     this.engine.close();
     this.engine = engine;
-    this.seq = next;
+    this.snapshotCommitted(next, meta);
+  }
+
+  /** After snapshot commit `seq` is durable (`meta`, its pointer): the log restarts empty, and what it made obsolete is swept. */
+  private snapshotCommitted(seq: number, meta: Meta | undefined): void {
+    if (meta) (this.counters.snapshotSeq = seq), (this.counters.snapshotBytes = meta.snapshotBytes);
+    this.seq = seq;
     this.lastEntry = undefined;
-    this.counters.snapshotSeq = next;
-    this.counters.snapshotBytes = meta?.snapshotBytes ?? image.length;
     this.counters.snapshotCommits++;
     this.log = [];
-    this.onChange({ seq: next, tables: 'all' });
-    void this.persistence.sweep(next);
+    this.onChange({ seq, tables: 'all' });
+    void this.persistence.sweep(seq);
   }
 
   /** True when the log has grown past the point where a fold pays. */
