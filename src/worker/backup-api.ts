@@ -17,11 +17,12 @@ import type { SqlJs } from './sqljs';
 export interface BackupContext {
   mutex: Mutex;
   ready(): DurableDb;
+  /** Runs `fn` in the tab's turn, under the write lock, on a caught-up copy. */
+  exclusive<T>(fn: (d: DurableDb) => Promise<T>): Promise<T>;
   sqlJs(): SqlJs;
   known(): readonly CheckedMigration[];
   persistence(): Persistence;
   name(): string;
-  withLock<T>(fn: () => Promise<T>): Promise<T>;
   checkpoint(reason: string): Promise<void>;
   afterCommit(db: DurableDb): void;
 }
@@ -38,8 +39,7 @@ export function createBackupApi(ctx: BackupContext) {
   }
 
   /** Replaces the database with `image` under the write lock, keeping a checkpoint of what it replaces. */
-  async function install(image: Uint8Array, reason: string): Promise<void> {
-    const d = ready();
+  async function install(d: DurableDb, image: Uint8Array, reason: string): Promise<void> {
     await ctx.checkpoint(reason);
     await d.install(image);
     ctx.afterCommit(d);
@@ -48,13 +48,7 @@ export function createBackupApi(ctx: BackupContext) {
   return {
     /** The whole database as a backup file: one committed state of all tabs, with its manifest. */
     async exportBackup(): Promise<Uint8Array> {
-      const bytes = await mutex.run(() =>
-        ctx.withLock(async () => {
-          const d = ready();
-          await d.catchUp();
-          return buildBackup(ctx.sqlJs(), d.engine.export(), ctx.name(), d.engine);
-        }),
-      );
+      const bytes = await ctx.exclusive(async (d) => buildBackup(ctx.sqlJs(), d.engine.export(), ctx.name(), d.engine));
       return transfer(bytes, [bytes.buffer]);
     },
 
@@ -66,14 +60,11 @@ export function createBackupApi(ctx: BackupContext) {
 
     /** Verifies a backup as hostile, then installs it atomically; every tab sees it. */
     async restoreBackup(data: Uint8Array): Promise<{ schemaVersion: number; migrated: number }> {
-      return mutex.run(() =>
-        ctx.withLock(async () => {
-          await ready().catchUp();
-          const candidate = await verify(data);
-          await install(candidate.image, 'before restoring a backup');
-          return { schemaVersion: currentVersion(ready().engine), migrated: candidate.migrated };
-        }),
-      );
+      return ctx.exclusive(async (d) => {
+        const candidate = await verify(data);
+        await install(d, candidate.image, 'before restoring a backup');
+        return { schemaVersion: currentVersion(d.engine), migrated: candidate.migrated };
+      });
     },
 
     async checkpoints(): Promise<Checkpoint[]> {
@@ -82,14 +73,10 @@ export function createBackupApi(ctx: BackupContext) {
     },
 
     async restoreCheckpoint(id: string): Promise<void> {
-      await mutex.run(() =>
-        ctx.withLock(async () => {
-          await ready().catchUp();
-          const { image } = await ctx.persistence().readCheckpoint(String(id));
-          await install(image, `before restoring checkpoint ${String(id)}`);
-        }),
-      );
+      await ctx.exclusive(async (d) => {
+        const { image } = await ctx.persistence().readCheckpoint(String(id));
+        await install(d, image, `before restoring checkpoint ${String(id)}`);
+      });
     },
-
   };
 }

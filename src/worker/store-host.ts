@@ -132,7 +132,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     known: () => known,
     persistence: () => persistence!,
     name: () => options!.name,
-    withLock: (fn) => writer.withLock(fn),
+    exclusive: (fn) => writer.exclusive(fn),
     checkpoint,
     afterCommit: (d) => writer.afterCommit(d),
   });

@@ -48,6 +48,17 @@ export class Writer {
     return this.host.sync().withLock(this.host.lockWaitMs(), fn);
   }
 
+  /** Runs `fn` in this tab's turn, holding the write lock, on a copy caught up with every tab's commits. */
+  exclusive<T>(fn: (d: DurableDb) => Promise<T>): Promise<T> {
+    return this.host.mutex.run(() =>
+      this.withLock(async () => {
+        const d = this.host.ready();
+        await this.catchUpLocked(d);
+        return fn(d);
+      }),
+    );
+  }
+
   /**
    * Another tab announced a commit (`poll` false), or it is time to look at
    * the log anyway (`poll`, the safety net for lost messages): catch up
