@@ -251,8 +251,9 @@ export async function verifyBackup(
       throw invalid(`its schema differs from the one this app creates (${extra.length ? 'unexpected' : 'missing'}: ${what.split(' | ').slice(0, 2).join(' ')})`);
     }
     if (db.exec('PRAGMA foreign_key_check').length > 0) throw invalid('it has broken foreign keys');
-    if (userTables(db).includes('account') && userTables(db).includes('entry')) {
-      const engine = new Engine(sql, db.export());
+    const tables = userTables(db);
+    if (tables.includes('account') && tables.includes('entry')) {
+      const engine = new Engine(sql, db.export(), { adopt: true }); // a copy made for it alone
       try {
         const report = audit(engine);
         if (!report.ok) throw invalid(`its ledger does not balance: ${report.problems[0]}`);
@@ -306,7 +307,7 @@ export function migrationSchema(sql: SqlJs, known: readonly CheckedMigration[], 
 
 /** Brings an older (verified) image to `version` in a scratch engine. */
 async function migrateForward(sql: SqlJs, image: Uint8Array, known: readonly CheckedMigration[], version: number): Promise<{ image: Uint8Array; migrated: number }> {
-  const engine = new Engine(sql, image);
+  const engine = new Engine(sql, image, { adopt: true }); // the verified image is not used again
   try {
     const host = { engine: () => engine, commitOpen: async () => (engine.pending(1), engine.commit()), checkpoint: async () => {} };
     const migrated = await migrate(host, known, version);
