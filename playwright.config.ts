@@ -5,7 +5,8 @@ import { chromiumLaunch, firefoxLaunch } from './scripts/browsers';
  * End-to-end tests run the real store (worker, sql.js, IndexedDB) in real
  * browsers against the Vite dev server; scripts/browsers.ts says which browsers.
  */
-const PORT = 4173;
+/** `E2E_PORT` lets two checkouts run their suites side by side without sharing a server. */
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const BASE_URL = `http://localhost:${PORT}`;
 const CI = !!process.env.CI;
 
