@@ -10,4 +10,6 @@ import { asSqlJs } from './sqljs';
 import { createWorkerApi } from './store-host';
 
 installErrorTransfer();
-expose(createWorkerApi(async () => asSqlJs(await initSqlJs({ locateFile: () => wasmUrl }))));
+// Resolved against this module, not the worker's base URL: a worker started from a blob (or a
+// bundler's chunk folder) would otherwise look for the wasm in the wrong place.
+expose(createWorkerApi(async () => asSqlJs(await initSqlJs({ locateFile: () => new URL(wasmUrl, import.meta.url).href }))));
