@@ -47,7 +47,7 @@ test('two tabs folding at the same commit never overwrite the snapshot the point
   const c = await harness.context().newPage();
   await gotoHarness(c);
   const opened = await c.evaluate(() => window.e2e.settle(window.pacioli.openStore({ name: 'fold' }).then((s) => void (window.stores.fold = s))));
-  expect(opened).toEqual({ ok: true, value: null });
+  expect(opened).toMatchObject({ ok: true });
   expect(await rows(c, 'fold', 'SELECT id, length(b) AS n FROM t ORDER BY id')).toEqual(expected);
 });
 
@@ -108,38 +108,62 @@ test('a plain store with its own account and entry tables restores its own backu
   expect(await rows(p!, 'plain', 'SELECT account, memo FROM entry')).toEqual([{ account: 1, memo: 'hello' }]);
 });
 
-test('a backup verifies and digests outside the write lock: another tab writes meanwhile', async ({ harness }) => {
-  test.setTimeout(120_000);
-  const [a, b] = await tabs(harness, 2, 'big');
+/** A worker prelude that holds every SHA-256 digest while the test keeps its gate closed. */
+function digestGate(): void {
+  const digest = crypto.subtle.digest.bind(crypto.subtle);
+  let gate: Promise<void> | undefined;
+  let open = () => {};
+  const channel = new BroadcastChannel('e2e-faults');
+  channel.onmessage = (event: MessageEvent<{ gate?: 'open' | 'close' }>) => {
+    if (event.data.gate === 'close') {
+      gate = new Promise<void>((resolve) => (open = resolve));
+      channel.postMessage({ ack: 'gate closed' });
+    } else if (event.data.gate === 'open') {
+      open();
+      gate = undefined;
+    }
+  };
+  crypto.subtle.digest = async (...args: Parameters<SubtleCrypto['digest']>) => {
+    if (gate) await gate;
+    return digest(...args);
+  };
+}
+
+/** Closes the digest gate in the workers of `page`'s origin, once a worker said it is closed. */
+const closeGate = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const channel = new BroadcastChannel('e2e-faults');
+        channel.onmessage = (event: MessageEvent<{ ack?: string }>) => event.data.ack === 'gate closed' && (channel.close(), resolve());
+        channel.postMessage({ gate: 'close' });
+      }),
+  );
+
+test('a backup verifies and digests outside the write lock: another tab writes meanwhile', async ({ page }) => {
+  // Tab A's hashing waits at a gate the test holds shut; tab B must still be able to write.
+  await injectIntoWorkers(page, digestGate, null);
+  await gotoHarness(page);
+  const [a, b] = await tabs(page, 2, 'big');
   await a!.evaluate(async () => {
     const s = window.stores.big!;
     await s.run('CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB NOT NULL)');
-    await s.run('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO t (b) SELECT randomblob(4000) FROM n');
-  });
-  // How long this machine takes to verify this backup, to start the other tab's write well inside that time.
-  const verifyMs = await a!.evaluate(async () => {
-    const s = window.stores.big!;
+    await s.run('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t (b) SELECT randomblob(100) FROM n');
     (window as unknown as { backup: Uint8Array }).backup = await s.exportBackup();
-    const t0 = performance.now();
-    await s.inspectBackup((window as unknown as { backup: Uint8Array }).backup);
-    return performance.now() - t0;
   });
-  const order: string[] = [];
-  const restore = a!.evaluate(() => window.stores.big!.restoreBackup((window as unknown as { backup: Uint8Array }).backup)).then(() => order.push('restore'));
-  await b!.waitForTimeout(verifyMs / 4);
-  const write = run(b!, 'big', "INSERT INTO t (b) VALUES (x'01')").then((r) => (expect(r).toMatchObject({ ok: true }), order.push('write')));
-  await Promise.all([restore, write]);
-  expect(order).toEqual(['write', 'restore']);
+  const writeWhileGated = async (sql: string) =>
+    b!.evaluate((sql) => Promise.race([window.e2e.settle(window.stores.big!.run(sql)), window.e2e.sleep(8000).then(() => 'blocked')]), sql);
 
-  const exportMs = await a!.evaluate(async () => {
-    const t0 = performance.now();
-    await window.stores.big!.exportBackup();
-    return performance.now() - t0;
-  });
-  order.length = 0;
-  const exported = a!.evaluate(() => window.stores.big!.exportBackup().then(() => undefined)).then(() => order.push('export'));
-  await b!.waitForTimeout(exportMs / 2);
-  const write2 = run(b!, 'big', "INSERT INTO t (b) VALUES (x'02')").then((r) => (expect(r).toMatchObject({ ok: true }), order.push('write')));
-  await Promise.all([exported, write2]);
-  expect(order).toEqual(['write', 'export']);
+  for (const what of ['restoring a backup', 'exporting a backup', 'restoring a checkpoint'] as const) {
+    await closeGate(a!);
+    const pending = a!.evaluate(async (what) => {
+      const s = window.stores.big!;
+      if (what === 'exporting a backup') return window.e2e.settle(s.exportBackup());
+      if (what === 'restoring a backup') return window.e2e.settle(s.restoreBackup((window as unknown as { backup: Uint8Array }).backup));
+      return window.e2e.settle(s.checkpoints().then((list) => s.restoreCheckpoint(list.at(-1)!.id)));
+    }, what);
+    expect(await writeWhileGated(`INSERT INTO t (b) VALUES ('${what}')`), what).toMatchObject({ ok: true });
+    await a!.evaluate(() => new BroadcastChannel('e2e-faults').postMessage({ gate: 'open' }));
+    expect(await pending, what).toMatchObject({ ok: true });
+  }
 });

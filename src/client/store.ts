@@ -4,7 +4,7 @@
  * pending forever).
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { StoreError } from '../shared/errors';
+import { atBoundary, StoreError } from '../shared/errors';
 import { installErrorTransfer } from '../shared/transfer';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 
@@ -33,6 +33,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${opts.name}` });
   const store = new Store(opts.name, worker, opts.txTimeoutMs);
   try {
+    await store['watchWorker']();
     const info = await store['call']((api) =>
       api.open({ ...opts, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }),
     );
@@ -83,22 +84,53 @@ export class Store {
     private readonly txTimeoutMs: number,
   ) {
     this.api = wrap<WorkerApi>(worker);
-    this.died = new Promise<never>((_, reject) => {
-      const fail = (event: Event) => {
-        const detail = event instanceof ErrorEvent ? event.message : 'it could not load or crashed';
-        reject(new StoreError('CLOSED', `the store's worker stopped: ${detail}`));
-        this.closed = true;
-      };
-      worker.addEventListener('error', fail);
-      worker.addEventListener('messageerror', fail);
-    });
+    this.died = new Promise<never>((_, reject) => (this.workerGone = reject));
     this.died.catch(() => undefined);
+    const fail = (event: Event) => {
+      // An uncaught error leaves the worker running, with its write lock and connections: end it.
+      event.preventDefault();
+      this.stop(`the store's worker stopped: ${event instanceof ErrorEvent && event.message ? event.message : 'it could not load or crashed'}`);
+    };
+    worker.addEventListener('error', fail);
+    worker.addEventListener('messageerror', fail);
+  }
+
+  private workerGone!: (error: StoreError) => void;
+  private readonly alive = new AbortController();
+
+  /**
+   * A worker that is terminated or crashes fires no event. It holds a Web
+   * Lock for as long as it lives; asking for the same lock here, the page is
+   * granted it the moment the worker is gone, and every pending call fails
+   * with `CLOSED` instead of hanging.
+   */
+  private async watchWorker(): Promise<void> {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!locks) return; // the worker's open() names what is missing
+    const name = `pacioli:alive:${typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : Math.random().toString(36).slice(2)}`;
+    await this.call((api) => api.holdWhileAlive(name));
+    locks.request(name, { signal: this.alive.signal }, () => this.stop(`the store's worker stopped (terminated or crashed)`)).catch(() => undefined);
+  }
+
+  /** Ends this store after its worker failed: pending and later calls reject with `CLOSED`. */
+  private stop(reason: string): void {
+    if (this.closed) return;
+    this.workerGone(new StoreError('CLOSED', reason));
+    this.shutdown();
   }
 
   private call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('CLOSED', `the store ${this.name} is closed`));
-    return Promise.race([fn(this.api), this.died]).catch((error: unknown) => {
-      if (error instanceof StoreError && error.code === 'SCHEMA_AHEAD') this.noticeSchemaAhead();
+    let pending: Promise<T>;
+    try {
+      pending = fn(this.api);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    // The one boundary on the page: everything that reaches the app is a StoreError.
+    return Promise.race([pending, this.died]).catch((thrown: unknown) => {
+      const error = atBoundary(thrown);
+      if (error.code === 'SCHEMA_AHEAD') this.noticeSchemaAhead();
       throw error;
     });
   }
@@ -232,7 +264,7 @@ export class Store {
     } catch (error) {
       clearTimeout(timer);
       const timedOut = error instanceof StoreError && error.code === 'TX_TIMEOUT';
-      await this.api.rollback(id, timedOut).catch(() => undefined);
+      await this.call((api) => api.rollback(id, timedOut)).catch(() => undefined);
       throw error;
     }
   }
@@ -301,10 +333,15 @@ export class Store {
   }
 
   private shutdown(): void {
+    if (this.closed && this.released) return;
     this.closed = true;
+    this.released = true;
+    this.alive.abort();
     this.api[releaseProxy]();
     this.worker.terminate();
   }
+
+  private released = false;
 }
 
 async function asBytes(data: Uint8Array | Blob): Promise<Uint8Array> {

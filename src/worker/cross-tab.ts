@@ -37,6 +37,12 @@ export function checkTabSupport(): void {
   }
 }
 
+/** The browser's lock manager failed (not a timeout): a typed error, never a raw DOMException. */
+function lockFailure(error: unknown): StoreError {
+  const detail = error instanceof Error || error instanceof DOMException ? `${error.name}: ${error.message}` : String(error);
+  return new StoreError('BUSY', `the browser could not grant this store's write lock (${detail}); try again`, { cause: error });
+}
+
 export class TabSync {
   private readonly channel: BroadcastChannel;
   private readonly poll: ReturnType<typeof setInterval>;
@@ -98,19 +104,21 @@ export class TabSync {
    * frozen while holding it keeps it (browsers do not take it back);
    * waiting tabs then fail with `BUSY` rather than hang.
    */
-  async acquire(waitMs: number): Promise<() => void> {
+  async acquire(waitMs: number): Promise<(handOver?: boolean) => void> {
     if (this.closed) throw new StoreError('CLOSED', 'the store is closed');
     if (!this.lease) await this.request(waitMs);
     const lease = this.lease!;
     clearTimeout(lease.idle);
     lease.inUse = true;
     let done = false;
-    return () => {
+    // `handOver`: let go at once, keeping no lease (the caller has long work ahead that holds up this
+    // worker's event loop, so it could neither hear another tab ask nor let go on time).
+    return (handOver = false) => {
       if (done) return;
       done = true;
       lease.inUse = false;
       if (lease !== this.lease) return;
-      if (this.closed) this.letGo();
+      if (this.closed || handOver) this.letGo();
       else this.letGoLater(lease);
     };
   }
@@ -140,7 +148,7 @@ export class TabSync {
           answer(lock !== null);
           return lock ? grant(false) : undefined;
         })
-        .catch(fail);
+        .catch((error: unknown) => fail(lockFailure(error)));
     });
     if (free) return;
     // Someone holds it, perhaps only as an idle lease: ask, and keep asking while waiting.
@@ -154,7 +162,13 @@ export class TabSync {
             granted();
             return grant(true);
           })
-          .catch(() => refused(new StoreError('BUSY', `another tab held this store's write lock for more than ${waitMs} ms`)));
+          .catch((error: unknown) =>
+            refused(
+              (error as { name?: unknown } | null)?.name === 'TimeoutError' || (error as { name?: unknown } | null)?.name === 'AbortError'
+                ? new StoreError('BUSY', `another tab held this store's write lock for more than ${waitMs} ms`)
+                : lockFailure(error),
+            ),
+          );
       });
     } finally {
       clearInterval(asking);
@@ -169,19 +183,23 @@ export class TabSync {
     lease.letGo();
   }
 
-  /** Runs `fn` holding the write lock. */
-  async withLock<T>(waitMs: number, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` holding the write lock; `handOver` lets it go right after instead of keeping the lease. */
+  async withLock<T>(waitMs: number, fn: () => Promise<T>, options: { handOver?: boolean } = {}): Promise<T> {
     const release = await this.acquire(waitMs);
     try {
       return await fn();
     } finally {
-      release();
+      release(options.handOver);
     }
   }
 
   /** Tells the other tabs a commit is durable, with its log entry when it has one. */
   announce(seq: number, entry?: Uint8Array): void {
-    this.channel.postMessage({ type: 'commit', seq, entry } satisfies TabMessage);
+    try {
+      this.channel.postMessage({ type: 'commit', seq, entry } satisfies TabMessage);
+    } catch {
+      // A closed channel: the commit is durable all the same, and other tabs find it when they poll the log.
+    }
   }
 
   close(): void {

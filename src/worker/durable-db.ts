@@ -108,19 +108,35 @@ export class DurableDb {
       throw toStoreError(error);
     }
     if (pending.kind === 'log') {
+      // Deferred foreign keys are checked only at COMMIT, after the row images were read. Where the
+      // schema has them, commit in memory first, so that a violation never reaches the log (where
+      // another tab or a reload after a crash would take it for a commit); a failed append then
+      // costs a reload of the durable state rather than a rollback.
+      const commitFirst = engine.checksAtCommit;
+      if (commitFirst) {
+        try {
+          engine.commit();
+        } catch (error) {
+          engine.rollback();
+          throw error;
+        }
+      }
       try {
         await persistence.append({ seq: next, bytes: pending.entry });
       } catch (error) {
-        engine.rollback();
+        if (commitFirst) await this.recover();
+        else engine.rollback();
         throw error;
       }
-      try {
-        engine.commit();
-      } catch (error) {
-        // Only deferred foreign keys fail at COMMIT: withdraw the entry, then give up the transaction.
-        await persistence.remove(next).catch(() => this.recover());
-        engine.rollback();
-        throw error;
+      if (!commitFirst) {
+        try {
+          engine.commit(); // nothing deferred: only running out of memory fails here
+        } catch {
+          // The entry is durable, so the commit happened: memory, behind now, loads it back.
+          await this.recover();
+          if (this.broken) throw this.broken;
+          return;
+        }
       }
       this.seq = next;
       this.lastEntry = pending.entry;
@@ -187,20 +203,20 @@ export class DurableDb {
     return this.seq > this.counters.snapshotSeq ? { image: this.engine.export(), seq: this.seq } : undefined;
   }
 
-  /** Writes a fold's image (no lock needed: commits go on meanwhile) and sweeps what it made obsolete. */
+  /**
+   * Writes a fold's image (no lock needed: commits go on meanwhile) and
+   * sweeps what it made obsolete. A failure leaves the log as it was, valid
+   * and whole, and is thrown: `compact()` reports it, and an automatic fold
+   * is tried again by the next commit past the threshold.
+   */
   async writeFold(fold: { image: Uint8Array; seq: number }): Promise<void> {
-    try {
-      const meta = await this.persistence.writeSnapshot(fold.seq, fold.image);
-      if (!meta) return;
-      this.counters.snapshotSeq = Math.max(this.counters.snapshotSeq, fold.seq);
-      this.counters.snapshotBytes = meta.snapshotBytes;
-      this.counters.compactions++;
-      this.log = this.log.filter((e) => e.seq > fold.seq);
-      await this.persistence.sweep(fold.seq);
-    } catch (error) {
-      // The log stays valid; a later commit past the threshold tries again.
-      console.warn(`[pacioli] folding the log into a snapshot failed: ${toStoreError(error).message}`);
-    }
+    const meta = await this.persistence.writeSnapshot(fold.seq, fold.image);
+    if (!meta) return; // another tab's snapshot of this commit or a later one won: nothing to do
+    this.counters.snapshotSeq = Math.max(this.counters.snapshotSeq, fold.seq);
+    this.counters.snapshotBytes = meta.snapshotBytes;
+    this.counters.compactions++;
+    this.log = this.log.filter((e) => e.seq > fold.seq);
+    await this.persistence.sweep(fold.seq);
   }
 
   stats(durability: StoreStats['durability']): StoreStats {

@@ -76,6 +76,11 @@ export class Engine {
     return db;
   }
 
+  /** True when the schema has foreign keys checked at COMMIT (`DEFERRABLE INITIALLY DEFERRED`): a commit may then still fail. */
+  get checksAtCommit(): boolean {
+    return this.capture.deferredKeys;
+  }
+
   /** Whether a store transaction is open. */
   get inTransaction(): boolean {
     return this.inTx;

@@ -9,6 +9,7 @@ import { StoreError } from '../shared/errors';
 import { Mutex } from '../shared/mutex';
 import type { Durability, Migration, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
 import { createBackupApi } from './backup-api';
+import { holdWhileAlive } from './boundary';
 import { checkTabSupport, TabSync } from './cross-tab';
 import { DurableDb, type ChangeNotice } from './durable-db';
 import type { Engine } from './engine';
@@ -132,7 +133,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     known: () => known,
     persistence: () => persistence!,
     name: () => options!.name,
-    exclusive: (fn) => writer.exclusive(fn),
+    exclusive: (fn, options) => writer.exclusive(fn, options),
     checkpoint,
     afterCommit: (d) => writer.afterCommit(d),
   });
@@ -185,6 +186,11 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
         }
         return { schemaVersion: currentVersion(db.engine), migrated, schemaAhead };
       });
+    },
+
+    /** Holds Web Lock `name` while this worker lives: the page learns of its end when the browser grants it the lock. */
+    async holdWhileAlive(name: string): Promise<void> {
+      await holdWhileAlive(name);
     },
 
     /** Registers the page's listener for changes (this tab's and other tabs') and schema-ahead. */

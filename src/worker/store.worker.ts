@@ -5,11 +5,16 @@
 import { expose } from 'comlink';
 import initSqlJs from 'sql.js';
 import wasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
+import { ledgerBackupCheck } from '../ledger/backup-check';
 import { installErrorTransfer } from '../shared/transfer';
+import { registerBackupCheck } from './backup-checks';
+import { withErrorBoundary } from './boundary';
 import { asSqlJs } from './sqljs';
 import { createWorkerApi } from './store-host';
 
 installErrorTransfer();
+// Domains register what backup verification must check beyond the store's own rules.
+registerBackupCheck(ledgerBackupCheck);
 // Resolved against this module, not the worker's base URL: a worker started from a blob (or a
 // bundler's chunk folder) would otherwise look for the wasm in the wrong place.
-expose(createWorkerApi(async () => asSqlJs(await initSqlJs({ locateFile: () => new URL(wasmUrl, import.meta.url).href }))));
+expose(withErrorBoundary(createWorkerApi(async () => asSqlJs(await initSqlJs({ locateFile: () => new URL(wasmUrl, import.meta.url).href })))));

@@ -39,23 +39,24 @@ export class Writer {
   private tx: OpenTx | undefined;
   private txIds = 0;
   private readonly expired = new Set<number>();
+  /** The latest fold, settled either way: the next one queues behind it. */
   private folding: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: WriterHost) {}
 
-  /** Runs `fn` holding the write lock. */
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.host.sync().withLock(this.host.lockWaitMs(), fn);
+  /** Runs `fn` holding the write lock; `handOver` lets it go right after instead of keeping the lease. */
+  withLock<T>(fn: () => Promise<T>, options?: { handOver?: boolean }): Promise<T> {
+    return this.host.sync().withLock(this.host.lockWaitMs(), fn, options);
   }
 
   /** Runs `fn` in this tab's turn, holding the write lock, on a copy caught up with every tab's commits. */
-  exclusive<T>(fn: (d: DurableDb) => Promise<T>): Promise<T> {
+  exclusive<T>(fn: (d: DurableDb) => Promise<T>, options?: { handOver?: boolean }): Promise<T> {
     return this.host.mutex.run(() =>
       this.withLock(async () => {
         const d = this.host.ready();
         await this.catchUpLocked(d);
         return fn(d);
-      }),
+      }, options),
     );
   }
 
@@ -160,12 +161,14 @@ export class Writer {
     const sync = this.host.sync();
     this.currentUnder = sync.leases;
     sync.announce(d.seq, d.lastEntry);
-    if (d.wantsFold()) void this.scheduleFold();
+    if (d.wantsFold()) {
+      this.scheduleFold().catch((error: unknown) => console.warn(`[pacioli] folding the log into a snapshot failed (the next commit tries again): ${String(error)}`));
+    }
   }
 
-  /** Folds the log into a snapshot after this tab's earlier calls; resolves when it is written (never rejects). */
+  /** Folds the log into a snapshot after this tab's earlier calls; resolves when it is written, rejects when it could not be. */
   scheduleFold(): Promise<void> {
-    this.folding = this.folding.then(async () => {
+    const fold = this.folding.then(async () => {
       const fold = await this.host.mutex.run(() =>
         this.withLock(async () => {
           const d = this.host.current();
@@ -176,12 +179,13 @@ export class Writer {
       );
       if (fold?.image) await fold.d.writeFold(fold.image); // commits go on while the image is written
     });
-    return this.folding.catch(() => undefined);
+    this.folding = fold.catch(() => undefined);
+    return fold;
   }
 
   /** Resolves once a fold already writing its image is done. */
   settled(): Promise<void> {
-    return this.folding.catch(() => undefined);
+    return this.folding;
   }
 
   /** The engine of open transaction `id`, for one more statement in it. */
