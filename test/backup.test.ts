@@ -6,6 +6,11 @@ import { buildBackup, migrationSchema, verifyBackup } from '../src/worker/backup
 import { Engine } from '../src/worker/engine';
 import { checkMigrations, migrate } from '../src/worker/migrations';
 import { inTx, loadSql } from './helpers';
+import { ledgerBackupCheck } from '../src/ledger/backup-check';
+import { registerBackupCheck } from '../src/worker/backup-checks';
+
+// As the worker entry does: the ledger's audit is part of verifying a ledger's backups.
+registerBackupCheck(ledgerBackupCheck);
 
 async function ledger(migrations: readonly Migration[] = LEDGER_MIGRATIONS) {
   const sql = await loadSql();
