@@ -186,8 +186,10 @@ const api = {
     await c?.close();
   },
 
-  /** Deletes every IndexedDB database of the origin (between contenders). */
+  /** Deletes every IndexedDB database of the origin, and Pacioli's records in OPFS (between contenders). */
   async wipe(): Promise<void> {
+    // Without its OPFS record, a store whose databases were deleted here opens as new, not as lost.
+    await (await navigator.storage.getDirectory()).removeEntry('pacioli', { recursive: true }).catch(() => undefined);
     for (const c of opened.values()) await c.close().catch(() => undefined);
     opened.clear();
     const dbs = await indexedDB.databases();

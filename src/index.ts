@@ -8,7 +8,7 @@
  * await store.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [1n]); });
  * ```
  */
-export { openStore, Store, type StoreEvent } from './client/store';
+export { deleteStore, openStore, recoverStore, recoveryCopy, Store, type RecoveryCopyInfo, type StoreEvent } from './client/store';
 export { ERROR_CODES, isStoreError, StoreError, type ErrorCode } from './shared/errors';
 export type {
   BackupManifest,

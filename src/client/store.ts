@@ -29,9 +29,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const opts = validate(options);
   if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
   if (typeof indexedDB === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no IndexedDB (private mode?)');
-  installErrorTransfer();
-  const worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${opts.name}` });
-  const store = new Store(opts.name, worker, opts.txTimeoutMs);
+  const store = startWorker(opts.name, opts.txTimeoutMs);
   try {
     await store['watchWorker']();
     const info = await store['call']((api) =>
@@ -44,6 +42,61 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw error;
   }
   return store;
+}
+
+/** Starts a store's worker, wrapped as a `Store` that is not open yet. */
+function startWorker(name: string, txTimeoutMs: number): Store {
+  installErrorTransfer();
+  const worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${name}` });
+  return new Store(name, worker, txTimeoutMs);
+}
+
+/** Runs one call in a worker of its own, for work on a store that is not open (or cannot be). */
+async function inOwnWorker<T>(name: string, fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new StoreError('INVALID_ARGUMENT', 'the store name must be a string of 1 to 200 characters');
+  if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
+  const store = startWorker(name, DEFAULTS.txTimeoutMs);
+  try {
+    return await store['call'](fn);
+  } finally {
+    store['shutdown']();
+  }
+}
+
+/** A recovery copy a store keeps outside IndexedDB: the database as of commit `seq`. */
+export interface RecoveryCopyInfo {
+  seq: number;
+  bytes: number;
+  savedAt: string;
+}
+
+/**
+ * The newest recovery copy of store `name`, if one is kept. A store copies
+ * each snapshot (fold) to the Origin Private File System in the background,
+ * so that a browser that throws away the origin's IndexedDB loses at most
+ * the commits since the last fold. Undefined without OPFS.
+ */
+export function recoveryCopy(name: string): Promise<RecoveryCopyInfo | undefined> {
+  return inOwnWorker(name, (api) => api.recoveryCopy(name));
+}
+
+/**
+ * After `openStore` failed with `STORAGE_LOST`: restores the store's
+ * recovery copy into IndexedDB (commits after that copy are lost), so the
+ * store opens again. `NOT_FOUND` when no copy is kept; `INVALID_ARGUMENT`
+ * when the store holds data (a copy never replaces a live store).
+ */
+export function recoverStore(name: string, options: { durability?: StoreOptions['durability'] } = {}): Promise<RecoveryCopyInfo> {
+  return inOwnWorker(name, (api) => api.recoverStore(name, options.durability ?? DEFAULTS.durability));
+}
+
+/**
+ * Deletes store `name` from this origin: its IndexedDB databases, its
+ * checkpoints, its existence record and its recovery copies. Close it in
+ * every tab first. The next `openStore` starts a new, empty store.
+ */
+export function deleteStore(name: string): Promise<void> {
+  return inOwnWorker(name, (api) => api.deleteStore(name));
 }
 
 function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate'>> {

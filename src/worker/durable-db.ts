@@ -27,6 +27,8 @@ export class DurableDb {
   broken: StoreError | undefined;
   /** Called after every change this copy takes in: its own commits and other tabs'. */
   onChange: (notice: ChangeNotice) => void = () => {};
+  /** Called with the image of every snapshot this tab made durable (folds, snapshot commits, restores). */
+  onSnapshot: (seq: number, image: Uint8Array) => void = () => {};
 
   constructor(
     private readonly sql: SqlJs,
@@ -152,13 +154,14 @@ export class DurableDb {
       throw error;
     }
     let meta;
+    const image = engine.export();
     try {
-      meta = await persistence.writeSnapshot(next, engine.export(), { commit: true });
+      meta = await persistence.writeSnapshot(next, image, { commit: true });
     } catch (error) {
       await this.recover();
       throw error;
     }
-    this.snapshotCommitted(next, meta);
+    this.snapshotCommitted(next, meta, image);
   }
 
   /**
@@ -178,17 +181,18 @@ export class DurableDb {
     }
     this.engine.close();
     this.engine = engine;
-    this.snapshotCommitted(next, meta);
+    this.snapshotCommitted(next, meta, image);
   }
 
   /** After snapshot commit `seq` is durable (`meta`, its pointer): the log restarts empty, and what it made obsolete is swept. */
-  private snapshotCommitted(seq: number, meta: Meta | undefined): void {
+  private snapshotCommitted(seq: number, meta: Meta | undefined, image: Uint8Array): void {
     if (meta) (this.counters.snapshotSeq = seq), (this.counters.snapshotBytes = meta.snapshotBytes);
     this.seq = seq;
     this.lastEntry = undefined;
     this.counters.snapshotCommits++;
     this.log = [];
     this.onChange({ seq, tables: 'all' });
+    this.onSnapshot(seq, image);
     void this.persistence.sweep(seq);
   }
 
@@ -216,6 +220,7 @@ export class DurableDb {
     this.counters.snapshotBytes = meta.snapshotBytes;
     this.counters.compactions++;
     this.log = this.log.filter((e) => e.seq > fold.seq);
+    this.onSnapshot(fold.seq, fold.image);
     await this.persistence.sweep(fold.seq);
   }
 

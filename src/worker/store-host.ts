@@ -15,6 +15,8 @@ import { DurableDb, type ChangeNotice } from './durable-db';
 import type { Engine } from './engine';
 import { checkMigrations, currentVersion, migrate, type CheckedMigration } from './migrations';
 import { Persistence } from './persistence';
+import { createRecoveryApi } from './recovery-api';
+import { RecoveryCopy, storageLost } from './recovery-copy';
 import type { SqlJs } from './sqljs';
 import { Writer } from './writer';
 
@@ -53,6 +55,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
   let options: HostOptions | undefined;
   let db: DurableDb | undefined;
   let persistence: Persistence | undefined;
+  let recovery: RecoveryCopy | undefined;
   let sync: TabSync | undefined;
   let closed = false;
   let known: CheckedMigration[] = [];
@@ -138,8 +141,22 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
     afterCommit: (d) => writer.afterCommit(d),
   });
 
+  /**
+   * IndexedDB held nothing of this store at open: new, or lost? The record
+   * in OPFS tells. (Read again after the record: a tab that created the
+   * store meanwhile wrote IndexedDB before the record.)
+   */
+  async function checkNotLost(d: DurableDb, p: Persistence, r: RecoveryCopy, name: string): Promise<void> {
+    const record = await r.read();
+    if (!record || record.seq <= 0) return;
+    const again = await p.readLog(0);
+    if (!again.meta && again.entries.length === 0) throw storageLost(name, record, (await r.newest())?.info);
+    await d.load();
+  }
+
   return {
     ...backups,
+    ...createRecoveryApi(loadSql),
 
     /** Loads the durable state and applies migrations; fails with `CORRUPT` naming what is damaged. */
     async open(opts: HostOptions): Promise<OpenInfo> {
@@ -159,11 +176,18 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
           throw error;
         }
         db = new DurableDb(sqlJs, persistence, opts.compactAfterBytes);
-        db.onChange = (notice) => watching && listener({ type: 'change', notice });
+        recovery = new RecoveryCopy(opts.name);
+        const copies = recovery;
+        db.onChange = (notice) => {
+          if (notice.seq > 0) copies.noteSeq(notice.seq);
+          if (watching) listener({ type: 'change', notice });
+        };
+        db.onSnapshot = (seq, image) => copies.saveImage(seq, image);
         sync = new TabSync(opts.name, (poll) => writer.behind(poll));
         let migrated = 0;
         try {
           await db.load(read);
+          if (db.seq === 0) await checkNotLost(db, persistence, recovery, opts.name); // before migrations write to it
           if (opts.autoMigrate && known.length > 0) {
             migrated = await migrateLocked(known.at(-1)!.version).catch((error: unknown) => {
               if (schemaAhead) return 0; // old code may still read
@@ -275,6 +299,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>) {
       });
       await writer.settled(); // a fold already writing its image finishes first
       clearInterval(checkpointTimer);
+      await recovery?.close();
       sync?.close();
       db?.close();
       persistence?.close();
