@@ -188,8 +188,6 @@ const api = {
 
   /** Deletes every IndexedDB database of the origin, and Pacioli's records in OPFS (between contenders). */
   async wipe(): Promise<void> {
-    // Without its OPFS record, a store whose databases were deleted here opens as new, not as lost.
-    await (await navigator.storage.getDirectory()).removeEntry('pacioli', { recursive: true }).catch(() => undefined);
     for (const c of opened.values()) await c.close().catch(() => undefined);
     opened.clear();
     const dbs = await indexedDB.databases();
@@ -202,6 +200,8 @@ const api = {
           }),
       ),
     );
+    // Without its OPFS record, a store whose databases were deleted here opens as new, not as lost.
+    await (await navigator.storage.getDirectory()).removeEntry('pacioli', { recursive: true }).catch(() => undefined);
   },
 
   /** Writes `bytes` random-ish bytes under one key (the raw baseline for cold open). */
