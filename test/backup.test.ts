@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ledgerOps } from '../src/ledger/operations';
 import { LEDGER_MIGRATIONS } from '../src/ledger/schema';
 import type { Migration } from '../src/shared/types';
-import { buildBackup, migrationSchema, verifyBackup } from '../src/worker/backup';
-import { Engine } from '../src/worker/engine';
-import { checkMigrations, migrate } from '../src/worker/migrations';
+import { buildBackup, migrationSchema, verifyBackup } from '../src/worker/features/backup-file';
+import { Engine } from '../src/worker/sql/engine';
+import { checkMigrations, migrate } from '../src/worker/features/migrations';
 import { inTx, loadSql } from './helpers';
 import { ledgerBackupCheck } from '../src/ledger/backup-check';
-import { registerBackupCheck } from '../src/worker/backup-checks';
+import { registerBackupCheck } from '../src/worker/features/backup-checks';
 
 // As the worker entry does: the ledger's audit is part of verifying a ledger's backups.
 registerBackupCheck(ledgerBackupCheck);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../src/worker/engine';
+import { Engine } from '../src/worker/sql/engine';
 import { dump, inTx, loadSql } from './helpers';
 
 const SCHEMA = `

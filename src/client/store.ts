@@ -5,14 +5,14 @@
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { atBoundary, StoreError } from '../shared/errors';
-import { installErrorTransfer } from '../shared/transfer';
+import { installErrorTransfer } from '../shared/wire';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 
 /** Events a store emits. */
 export type StoreEvent = 'schema-ahead';
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
-import type { Engine } from '../worker/engine';
-import type { HostEvent, WorkerApi } from '../worker/store-host';
+import type { Engine } from '../worker/sql/engine';
+import type { HostEvent, WorkerApi } from '../worker/rpc/api';
 
 type LedgerArgsOf<K extends LedgerOpName> = LedgerOps[K] extends (e: Engine, ...a: infer A) => unknown ? A : never;
 type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;

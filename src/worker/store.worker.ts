@@ -6,11 +6,11 @@ import { expose } from 'comlink';
 import initSqlJs from 'sql.js';
 import wasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { ledgerBackupCheck } from '../ledger/backup-check';
-import { installErrorTransfer } from '../shared/transfer';
-import { registerBackupCheck } from './backup-checks';
-import { withErrorBoundary } from './boundary';
-import { asSqlJs } from './sqljs';
-import { createWorkerApi } from './store-host';
+import { installErrorTransfer } from '../shared/wire';
+import { registerBackupCheck } from './features/backup-checks';
+import { withErrorBoundary } from './rpc/boundary';
+import { asSqlJs } from './sql/sqljs';
+import { createWorkerApi } from './rpc/api';
 
 installErrorTransfer();
 // Domains register what backup verification must check beyond the store's own rules.

@@ -6,9 +6,9 @@
  */
 import { StoreError, toStoreError } from '../shared/errors';
 import type { StoreStats } from '../shared/types';
-import { Engine } from './engine';
-import type { Loaded, LogEntry, Meta, Persistence } from './persistence';
-import type { SqlJs } from './sqljs';
+import { Engine } from './sql/engine';
+import type { Loaded, LogEntry, Meta, Persistence } from './idb/layout';
+import type { SqlJs } from './sql/sqljs';
 
 /** Which tables a change touched ('all' after a snapshot or a full load). */
 export interface ChangeNotice {

@@ -6,7 +6,7 @@
  * its schema. Before this, the ledger's audit ran on any store that had
  * tables named `account` and `entry`, and refused a plain store's own backup.
  */
-import type { Sql } from '../shared/types';
+import type { Sql } from '../../shared/types';
 import type { CheckedMigration } from './migrations';
 
 /** A domain's check of a verified backup's content. */

@@ -5,7 +5,7 @@
  * bug). Comlink would otherwise pass such errors on as plain `Error`s with
  * no code, which an app cannot act on.
  */
-import { atBoundary } from '../shared/errors';
+import { atBoundary } from '../../shared/errors';
 
 type AsyncApi = Record<string, (...args: never[]) => Promise<unknown>>;
 

@@ -12,9 +12,9 @@
  *  - DDL and PRAGMA writes: classified by the lexer.
  */
 import type { Database, Statement } from 'sql.js';
-import { StoreError } from '../shared/errors';
-import type { RowImage, TableChanges, TypedValue } from './change-codec';
-import { mayReplace, quoteId, tokenize } from './sql-lexer';
+import { StoreError } from '../../shared/errors';
+import type { RowImage, TableChanges, TypedValue } from './codec';
+import { mayReplace, quoteId, tokenize } from './lexer';
 import { getBigIntRow, type SqlJs } from './sqljs';
 import { normalizeInt } from './values';
 

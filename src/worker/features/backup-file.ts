@@ -5,15 +5,15 @@
  * before its schema is proven to be exactly the one known migrations make.
  */
 import type { Database } from 'sql.js';
-import { StoreError } from '../shared/errors';
-import type { BackupManifest as Manifest, Sql, SqlValue } from '../shared/types';
+import { StoreError } from '../../shared/errors';
+import type { BackupManifest as Manifest, Sql, SqlValue } from '../../shared/types';
 import { backupChecksFor } from './backup-checks';
-import { Engine } from './engine';
-import { hex, sha256Hex } from '../shared/hash';
+import { Engine } from '../sql/engine';
+import { hex, sha256Hex } from '../../shared/hash';
 import { appliedMigrations, CREATE_TABLE, migrate, type CheckedMigration } from './migrations';
-import { quoteId } from './sql-lexer';
-import type { SqlJs } from './sqljs';
-import { getBigIntRow } from './sqljs';
+import { quoteId } from '../sql/lexer';
+import type { SqlJs } from '../sql/sqljs';
+import { getBigIntRow } from '../sql/sqljs';
 
 /** `PRAGMA application_id` of every Pacioli backup: "PCLI". */
 export const APPLICATION_ID = 0x50434c49;

@@ -4,21 +4,21 @@
  * serializable across tabs and durable when they resolve. Memory is never
  * ahead of disk.
  */
-import { ledgerOps, READ_OPS, type LedgerOpName, type LedgerOps } from '../ledger/operations';
-import { StoreError } from '../shared/errors';
-import { Mutex } from '../shared/mutex';
-import type { Durability, Migration, RunResult, SqlParams, SqlValue, StoreStats } from '../shared/types';
-import { createBackupApi } from './backup-api';
+import { ledgerOps, READ_OPS, type LedgerOpName, type LedgerOps } from '../../ledger/operations';
+import { StoreError } from '../../shared/errors';
+import { Mutex } from '../../shared/mutex';
+import type { Durability, Migration, RunResult, SqlParams, SqlValue, StoreStats } from '../../shared/types';
+import { createBackupApi } from '../features/backups';
 import { holdWhileAlive } from './boundary';
-import { checkTabSupport, TabSync } from './cross-tab';
-import { DurableDb, type ChangeNotice } from './durable-db';
-import type { Engine } from './engine';
-import { checkMigrations, currentVersion, migrate, type CheckedMigration } from './migrations';
-import { Persistence } from './persistence';
-import { createRecoveryApi } from './recovery-api';
-import { RecoveryCopy, storageLost } from './recovery-copy';
-import type { SqlJs } from './sqljs';
-import { Writer } from './writer';
+import { checkTabSupport, TabSync } from '../tabs/lease';
+import { DurableDb, type ChangeNotice } from '../replica';
+import type { Engine } from '../sql/engine';
+import { checkMigrations, currentVersion, migrate, type CheckedMigration } from '../features/migrations';
+import { Persistence } from '../idb/layout';
+import { createRecoveryApi } from '../features/recovery';
+import { RecoveryCopy, storageLost } from '../features/recovery-copy';
+import type { SqlJs } from '../sql/sqljs';
+import { Writer } from '../commit';
 
 /** What the page passes to `open`. */
 export interface HostOptions {

@@ -14,7 +14,7 @@
  *    A lost or late message only delays visibility: every tab also polls
  *    the log, and a gap in what arrived sends a tab to the log.
  */
-import { StoreError } from '../shared/errors';
+import { StoreError } from '../../shared/errors';
 
 /** What tabs tell each other: a durable commit (with its log entry, unless it was a snapshot), or a wish for the write lock. */
 export type TabMessage = { type: 'commit'; seq: number; entry?: Uint8Array } | { type: 'want' };

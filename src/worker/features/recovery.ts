@@ -4,12 +4,12 @@
  * lost the store, and deleting a store everywhere.
  */
 import { promisifyRequest } from 'idb-keyval';
-import { fromIndexedDb, StoreError } from '../shared/errors';
-import type { Durability } from '../shared/types';
-import { Engine } from './engine';
-import { databaseNames, Persistence } from './persistence';
+import { fromIndexedDb, StoreError } from '../../shared/errors';
+import type { Durability } from '../../shared/types';
+import { Engine } from '../sql/engine';
+import { databaseNames, Persistence } from '../idb/layout';
 import { RecoveryCopy, type CopyInfo } from './recovery-copy';
-import type { SqlJs } from './sqljs';
+import type { SqlJs } from '../sql/sqljs';
 
 export function createRecoveryApi(loadSql: () => Promise<SqlJs>) {
   return {

@@ -4,11 +4,11 @@
  * a step (one transaction per migration, persisted like any commit) is the
  * host's job; this module decides and verifies.
  */
-import { StoreError } from '../shared/errors';
-import type { Migration } from '../shared/types';
-import type { Engine } from './engine';
-import { sha256Hex } from '../shared/hash';
-import type { Sql } from '../shared/types';
+import { StoreError } from '../../shared/errors';
+import type { Migration } from '../../shared/types';
+import type { Engine } from '../sql/engine';
+import { sha256Hex } from '../../shared/hash';
+import type { Sql } from '../../shared/types';
 
 /** The bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'pacioli_migrations';

@@ -21,8 +21,8 @@
  * file atomically on close), and a copy's name carries its SHA-256 prefix,
  * so a torn or damaged copy is never offered.
  */
-import { StoreError } from '../shared/errors';
-import { sha256Hex } from '../shared/hash';
+import { StoreError } from '../../shared/errors';
+import { sha256Hex } from '../../shared/hash';
 
 const DIR = 'pacioli';
 /** How long commit-number updates of the record are gathered before one write. */

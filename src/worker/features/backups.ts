@@ -4,14 +4,14 @@
  * state of all tabs; a restore is one atomic snapshot commit.
  */
 import { transfer } from 'comlink';
-import { StoreError } from '../shared/errors';
-import type { Mutex } from '../shared/mutex';
-import type { BackupPreview } from '../shared/types';
-import { buildBackup, liveSchema, migrationSchema, verifyBackup } from './backup';
-import type { DurableDb } from './durable-db';
+import { StoreError } from '../../shared/errors';
+import type { Mutex } from '../../shared/mutex';
+import type { BackupPreview } from '../../shared/types';
+import { buildBackup, liveSchema, migrationSchema, verifyBackup } from './backup-file';
+import type { DurableDb } from '../replica';
 import { currentVersion, type CheckedMigration } from './migrations';
-import type { Checkpoint, Persistence } from './persistence';
-import type { SqlJs } from './sqljs';
+import type { Checkpoint, Persistence } from '../idb/layout';
+import type { SqlJs } from '../sql/sqljs';
 
 /** What the backup RPCs need from the host. */
 export interface BackupContext {

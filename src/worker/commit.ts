@@ -5,9 +5,9 @@
  */
 import { StoreError } from '../shared/errors';
 import type { Mutex } from '../shared/mutex';
-import type { TabSync } from './cross-tab';
-import type { DurableDb } from './durable-db';
-import type { Engine } from './engine';
+import type { TabSync } from './tabs/lease';
+import type { DurableDb } from './replica';
+import type { Engine } from './sql/engine';
 
 /** What the writer needs from the host. */
 export interface WriterHost {

@@ -19,10 +19,10 @@
  * queues the small log puts of commits behind it.
  */
 import { get, promisifyRequest } from 'idb-keyval';
-import { fromIndexedDb, StoreError } from '../shared/errors';
-import type { Durability } from '../shared/types';
-import { sha256Hex } from '../shared/hash';
-import { createDurableStore, type DurableStore } from './idb-store';
+import { fromIndexedDb, StoreError } from '../../shared/errors';
+import type { Durability } from '../../shared/types';
+import { sha256Hex } from '../../shared/hash';
+import { createDurableStore, type DurableStore } from './strict-store';
 
 /** The snapshot pointer. */
 export interface Meta {
