@@ -8,7 +8,8 @@
  * await store.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [1n]); });
  * ```
  */
-export { deleteStore, openStore, recoverStore, recoveryCopy, Store, type RecoveryCopyInfo, type StoreEvent } from './client/store';
+export { openStore, Store, type StoreEvent } from './client/store';
+export { deleteStore, recoverStore, recoveryCopy, type RecoveryCopyInfo } from './client/recovery';
 export { ERROR_CODES, isStoreError, StoreError, type ErrorCode } from './shared/errors';
 export type {
   BackupManifest,

@@ -1,6 +1,7 @@
 /**
  * The store's dedicated worker: sql.js runs here, off the page's thread.
- * Everything else lives in store-host (testable without a worker).
+ * It registers what domains add (the ledger's backup check) and exposes
+ * the API (rpc/api.ts) inside the one error boundary (rpc/boundary.ts).
  */
 import { expose } from 'comlink';
 import initSqlJs from 'sql.js';

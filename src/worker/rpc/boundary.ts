@@ -7,13 +7,11 @@
  */
 import { atBoundary } from '../../shared/errors';
 
-type AsyncApi = Record<string, (...args: never[]) => Promise<unknown>>;
-
 /** The same API, each method's failure turned into a `StoreError`. */
-export function withErrorBoundary<T extends AsyncApi>(api: T): T {
+export function withErrorBoundary<T extends object>(api: T): T {
   const guarded: Record<string, unknown> = {};
-  for (const [key, method] of Object.entries(api)) {
-    guarded[key] = async (...args: never[]) => {
+  for (const [key, method] of Object.entries(api) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    guarded[key] = async (...args: unknown[]) => {
       try {
         return await method(...args);
       } catch (error) {

@@ -1,23 +1,15 @@
 /**
- * How the tabs of one origin act as one database. Each tab's worker keeps
- * its own copy; the IndexedDB log is the truth between them.
- *  - Writers take one Web Lock per store (it dies with its tab, so a closed
- *    or crashed tab never blocks the others) and catch up before writing.
- *  - A tab keeps the lock between its writes (a lease): asking the browser
- *    for a Web Lock costs 0.2–0.7 ms, a good part of a commit. Another tab
- *    that wants it says so on the channel, and the holder lets go once it
- *    has had the lock for a short slice; handing the lock over on every
- *    write would spend more time handing over than writing. An idle holder
- *    lets go on its own soon, so a tab frozen in the background rarely sits on it.
- *  - After a durable commit a tab announces it on a BroadcastChannel, with
- *    the log entry itself: the others apply it without reading IndexedDB.
- *    A lost or late message only delays visibility: every tab also polls
- *    the log, and a gap in what arrived sends a tab to the log.
+ * The store's write lock, kept as a lease. Writers take one Web Lock per
+ * store: it dies with its tab, so a closed or crashed tab never blocks the
+ * others. Asking the browser for a Web Lock costs 0.2–0.7 ms, a good part of
+ * a commit, so a tab keeps the lock between its writes. Another tab that
+ * wants it says so on the channel, and the holder lets go once it has had
+ * the lock for a short slice; handing the lock over on every write would
+ * spend more time handing over than writing. An idle holder lets go on its
+ * own soon, so a tab frozen in the background rarely sits on it.
  */
 import { StoreError } from '../../shared/errors';
-
-/** What tabs tell each other: a durable commit (with its log entry, unless it was a snapshot), or a wish for the write lock. */
-export type TabMessage = { type: 'commit'; seq: number; entry?: Uint8Array } | { type: 'want' };
+import type { TabChannel } from './channel';
 
 /** How long an idle tab keeps the write lock after its last write. */
 const LEASE_IDLE_MS = 100;
@@ -26,76 +18,36 @@ const SLICE_MS = 25;
 /** How often a tab waiting for the lock repeats its wish (a holder may have missed the first); every wish wakes every tab. */
 const WANT_EVERY_MS = 50;
 
-/** Checks the browser has what cross-tab safety needs; never runs silently unsafe. */
-export function checkTabSupport(): void {
-  const missing = [
-    (globalThis.navigator as Navigator | undefined)?.locks ? undefined : 'the Web Locks API',
-    typeof BroadcastChannel === 'function' ? undefined : 'BroadcastChannel',
-  ].filter(Boolean);
-  if (missing.length > 0) {
-    throw new StoreError('UNSUPPORTED', `this browser lacks ${missing.join(' and ')}, which Pacioli needs to keep tabs consistent (an insecure context hides Web Locks)`);
-  }
-}
-
 /** The browser's lock manager failed (not a timeout): a typed error, never a raw DOMException. */
 function lockFailure(error: unknown): StoreError {
   const detail = error instanceof Error || error instanceof DOMException ? `${error.name}: ${error.message}` : String(error);
   return new StoreError('BUSY', `the browser could not grant this store's write lock (${detail}); try again`, { cause: error });
 }
 
-export class TabSync {
-  private readonly channel: BroadcastChannel;
-  private readonly poll: ReturnType<typeof setInterval>;
+export class WriteLease {
   private readonly lockName: string;
   /** The Web Lock while this tab holds it; `inUse` while a write of this tab runs under it. */
   private lease: { letGo: () => void; since: number; inUse: boolean; wanted: boolean; idle?: ReturnType<typeof setTimeout> } | undefined;
   private closed = false;
-
-  /** The highest commit another tab announced: a hint only (a message may be late), never the truth. */
-  announced = 0;
-  /** Log entries other tabs announced, by commit, until this tab applies them (`take`). */
-  private readonly received = new Map<number, Uint8Array>();
   /** Counts the leases taken: while it is unchanged, no other tab can have written. */
   leases = 0;
 
-  /** `behind` is called when another tab may have committed: an announcement, or (`poll` true) the periodic poll. */
-  constructor(name: string, behind: (poll: boolean) => void, pollMs = 1000) {
+  constructor(
+    name: string,
+    private readonly channel: TabChannel,
+  ) {
     this.lockName = `pacioli:${name}:write`;
-    this.channel = new BroadcastChannel(`pacioli:${name}`);
-    this.channel.onmessage = (event: MessageEvent<TabMessage>) => {
-      const message = event.data;
-      if (message?.type === 'want') {
-        if (this.lease && !this.lease.wanted) {
-          this.lease.wanted = true;
-          if (!this.lease.inUse) this.letGoLater(this.lease);
-        }
-        return;
+    channel.onWant = () => {
+      if (this.lease && !this.lease.wanted) {
+        this.lease.wanted = true;
+        if (!this.lease.inUse) this.letGoLater(this.lease);
       }
-      if (message?.type !== 'commit' || !Number.isSafeInteger(message.seq)) return;
-      this.announced = Math.max(this.announced, message.seq);
-      if (message.entry instanceof Uint8Array) {
-        this.received.set(message.seq, message.entry);
-        // Bounded: a tab busy elsewhere falls back to reading the log.
-        if (this.received.size > 512) this.received.delete(this.received.keys().next().value!);
-      }
-      behind(false);
     };
-    this.poll = setInterval(() => behind(true), pollMs);
   }
 
-  /**
-   * The entries announced after `seq` up to `upTo`, if every one of them
-   * arrived; undefined when one is missing (read the log instead).
-   */
-  take(seq: number, upTo: number): { seq: number; bytes: Uint8Array }[] | undefined {
-    for (const key of this.received.keys()) if (key <= seq) this.received.delete(key);
-    const out: { seq: number; bytes: Uint8Array }[] = [];
-    for (let s = seq + 1; s <= upTo; s++) {
-      const bytes = this.received.get(s);
-      if (!bytes) return undefined;
-      out.push({ seq: s, bytes });
-    }
-    return out;
+  /** The number of the lease this tab holds now, if it holds the lock: no other tab can write meanwhile. */
+  held(): number | undefined {
+    return this.lease ? this.leases : undefined;
   }
 
   /**
@@ -124,7 +76,7 @@ export class TabSync {
   }
 
   /** Between writes: keep the lease while idle for a while, or till the end of the slice when another tab asked. */
-  private letGoLater(lease: NonNullable<TabSync['lease']>): void {
+  private letGoLater(lease: NonNullable<WriteLease['lease']>): void {
     clearTimeout(lease.idle);
     const wait = lease.wanted ? lease.since + SLICE_MS - performance.now() : LEASE_IDLE_MS;
     if (wait <= 0) this.letGo();
@@ -152,7 +104,7 @@ export class TabSync {
     });
     if (free) return;
     // Someone holds it, perhaps only as an idle lease: ask, and keep asking while waiting.
-    const want = () => this.channel.postMessage({ type: 'want' } satisfies TabMessage);
+    const want = () => this.channel.want();
     want();
     const asking = setInterval(want, WANT_EVERY_MS);
     try {
@@ -193,19 +145,8 @@ export class TabSync {
     }
   }
 
-  /** Tells the other tabs a commit is durable, with its log entry when it has one. */
-  announce(seq: number, entry?: Uint8Array): void {
-    try {
-      this.channel.postMessage({ type: 'commit', seq, entry } satisfies TabMessage);
-    } catch {
-      // A closed channel: the commit is durable all the same, and other tabs find it when they poll the log.
-    }
-  }
-
   close(): void {
     this.closed = true;
-    clearInterval(this.poll);
     this.letGo();
-    this.channel.close();
   }
 }
