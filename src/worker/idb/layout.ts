@@ -19,6 +19,7 @@
  * queues the small log puts of commits behind it.
  */
 import { get, promisifyRequest } from 'idb-keyval';
+import type { CheckpointRecord } from '../../shared/contract';
 import { fromIndexedDb, StoreError } from '../../shared/errors';
 import type { Durability } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
@@ -56,15 +57,8 @@ const META = 'meta';
 /** Checkpoint keys are ['checkpoint', id]: arrays sort after numbers, so snapshot sweeps never touch them. */
 const CHECKPOINT = 'checkpoint';
 
-/** A restorable copy of the database, kept beside the snapshots. */
-export interface Checkpoint {
-  id: string;
-  createdAt: string;
-  reason: string;
-  schemaVersion: number;
-  bytes: number;
-  sha256: string;
-}
+/** A restorable copy of the database, kept beside the snapshots (its image stored with it). */
+export type Checkpoint = CheckpointRecord;
 
 /** IndexedDB database names of a store, also for tools and tests. */
 export function databaseNames(name: string): { log: string; snapshots: string } {

@@ -12,7 +12,6 @@
  *  - DDL and PRAGMA writes: classified by the lexer.
  */
 import type { Database, Statement } from 'sql.js';
-import { StoreError } from '../../shared/errors';
 import type { RowImage, TableChanges, TypedValue } from './codec';
 import { mayReplace, quoteId, tokenize } from './lexer';
 import { getBigIntRow, type SqlJs } from './sqljs';
@@ -233,48 +232,8 @@ export class ChangeCapture {
   }
 }
 
-/**
- * Applies decoded changes to `db`. The caller has turned foreign keys off
- * and dropped user triggers: these are committed images, and replaying them
- * must not cascade, fire triggers or be checked against half-applied state.
- * INSERT OR REPLACE resolves transient UNIQUE clashes between images (a
- * swap of two unique values) the only way that reaches the committed state.
- */
-export function applyChanges(db: Database, tables: readonly TableChanges[], statements: Map<string, Statement>): void {
-  const prepare = (key: string, sql: () => string): Statement => {
-    let stmt = statements.get(key);
-    if (!stmt) statements.set(key, (stmt = db.prepare(sql())));
-    return stmt;
-  };
-  for (const t of tables) {
-    const target = `main.${quoteId(t.table)}`;
-    const rowid = rowidAlias(t.columns);
-    const columns = t.columns.map(quoteId).join(', ');
-    try {
-      if (t.deletes.length > 0) {
-        const del = prepare(`delete\0${t.table}`, () => `DELETE FROM ${target} WHERE ${rowid} = CAST(? AS INTEGER)`);
-        for (const id of t.deletes) del.run([id.toString()]);
-      }
-      for (const row of t.upserts) {
-        const shape = row.values.map((v) => v.type[0]).join('');
-        // Keyed by the column list too: entries written before and after an ALTER TABLE differ in it.
-        const stmt = prepare(`upsert\0${t.table}\0${columns}\0${shape}`, () => {
-          const params = row.values.map((v) => (v.type === 'integer' ? 'CAST(? AS INTEGER)' : v.type === 'real' ? 'CAST(? AS REAL)' : '?'));
-          return `INSERT OR REPLACE INTO ${target}(${rowid}, ${columns}) VALUES (CAST(? AS INTEGER), ${params.join(', ')})`;
-        });
-        stmt.run([
-          row.rowid.toString(),
-          ...row.values.map((v) => (v.type === 'null' ? null : v.type === 'integer' ? v.value.toString() : v.value)),
-        ]);
-      }
-    } catch (error) {
-      throw new StoreError('CORRUPT', `replaying changes to table ${t.table} failed: ${(error as Error).message}`, { cause: error });
-    }
-  }
-}
-
 /** The first rowid alias that no column shadows; undefined when a table uses all three as column names. */
-function rowidAlias(columns: readonly string[]): string | undefined {
+export function rowidAlias(columns: readonly string[]): string | undefined {
   const names = new Set(columns.map((c) => c.toLowerCase()));
   return ['rowid', '_rowid_', 'oid'].find((a) => !names.has(a));
 }

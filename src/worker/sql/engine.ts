@@ -6,10 +6,11 @@
 import type { Database, Statement } from 'sql.js';
 import { fromSqlite, StoreError } from '../../shared/errors';
 import type { RunResult, SqlParams, SqlValue } from '../../shared/types';
-import { applyChanges, ChangeCapture } from './capture';
-import { decodeEntry, encodeEntry } from './codec';
+import { ChangeCapture } from './capture';
+import { encodeEntry } from './codec';
+import { replayEntries } from './replay';
 import { splitStatements, statementKind, tokenize, type StatementText, type Token } from './lexer';
-import { getBigIntRow, type SqlJs } from './sqljs';
+import { adopted, getBigIntRow, type SqlJs } from './sqljs';
 import { bindParams, normalizeInt, readRow } from './values';
 
 /** What a transaction leaves to persist. */
@@ -21,25 +22,6 @@ export type Pending =
 /** PRAGMAs the store owns: changing them would break durability or integrity. */
 const OWNED_PRAGMAS = /^\s*PRAGMA\s+(main\.)?(foreign_keys|journal_mode|locking_mode|writable_schema|legacy_file_format|temp_store)\b/i;
 const MAX_CACHED = 64;
-
-/**
- * sql.js copies a database image into its in-memory file with `slice()`
- * (Emscripten's MEMFS, on the first write to an empty file). A view whose
- * `slice` is a `subarray` lets it keep the memory instead: at 50 MB that
- * copy cost 130–180 ms on the 2-core machine (fresh pages are slow to
- * fault in) and doubled the peak memory of a cold open. Should a later
- * sql.js copy by other means, this merely stops saving anything.
- */
-class AdoptedImage extends Uint8Array<ArrayBuffer> {
-  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
-    return this.subarray(start, end);
-  }
-}
-
-function adopted(image: Uint8Array): Uint8Array {
-  // Images read from IndexedDB never sit on a SharedArrayBuffer; one that did is simply copied.
-  return image.buffer instanceof ArrayBuffer ? new AdoptedImage(image.buffer, image.byteOffset, image.byteLength) : image;
-}
 
 export class Engine {
   private db: Database;
@@ -271,36 +253,12 @@ export class Engine {
     return this.db.export();
   }
 
-  /**
-   * Applies log entries on top of the current image, as a load does. User
-   * triggers are set aside and foreign keys are off while images go in:
-   * their effects are in the images already.
-   */
+  /** Applies log entries on top of the current image, as a load does (see replay.ts); returns the tables they touched. */
   replay(entries: readonly { seq: number; bytes: Uint8Array }[]): Set<string> {
-    const touched = new Set<string>();
-    if (entries.length === 0) return touched;
-    const db = this.db;
-    this.capture.enabled = false;
-    db.exec('PRAGMA foreign_keys=OFF; BEGIN');
-    const statements = new Map<string, Statement>(); // shared by the entries: preparing costs more than applying
+    this.capture.enabled = false; // these changes are durable already
     try {
-      const triggers = db.exec(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`)[0]?.values ?? [];
-      for (const [name] of triggers) db.exec(`DROP TRIGGER main."${String(name).replaceAll('"', '""')}"`);
-      for (const { seq, bytes } of entries) {
-        const entry = decodeEntry(bytes, `log entry ${seq}`);
-        if (entry.seq !== seq) throw new StoreError('CORRUPT', `log entry ${seq} is damaged: it says it is entry ${entry.seq}`);
-        applyChanges(db, entry.tables, statements);
-        for (const t of entry.tables) touched.add(t.table);
-      }
-      for (const [, sql] of triggers) db.exec(String(sql));
-      db.exec('COMMIT');
-      return touched;
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error instanceof StoreError ? error : fromSqlite(error);
+      return replayEntries(this.db, entries);
     } finally {
-      for (const stmt of statements.values()) stmt.free();
-      db.exec('PRAGMA foreign_keys=ON');
       this.capture.enabled = true;
     }
   }
