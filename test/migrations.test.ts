@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../src/worker/sql/engine';
-import { checkMigrations, currentVersion, migrate, type MigrationHost } from '../src/worker/features/migrations';
+import { checkMigrations, currentVersion, migrate, type MigrationSteps } from '../src/worker/features/migrations';
 import type { Migration } from '../src/shared/types';
 import { loadSql } from './helpers';
 
@@ -13,7 +13,7 @@ const V2: Migration = {
 };
 const V3: Migration = { version: 3, name: 'broken', up: `CREATE TABLE ok(x); INSERT INTO nope VALUES (1)` };
 
-async function host(): Promise<MigrationHost & { checkpoints: string[]; e: Engine }> {
+async function host(): Promise<MigrationSteps & { checkpoints: string[]; e: Engine }> {
   const e = new Engine(await loadSql());
   const checkpoints: string[] = [];
   return {

@@ -4,10 +4,10 @@
  * settles; the types of what crosses come from the contract.
  */
 import { proxy, type Remote } from 'comlink';
-import type { HostEvent, LedgerArgs, LedgerOpName, LedgerResult, WorkerApi } from '../shared/contract';
+import type { WorkerEvent, LedgerArgs, LedgerOpName, LedgerResult, WorkerApi } from '../shared/contract';
 import { StoreError } from '../shared/errors';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
-import { HostEvents, type StoreEvent } from './host-events';
+import { WorkerEvents, type StoreEvent } from './worker-events';
 import { validate } from './options';
 import { WorkerLink } from './worker-link';
 
@@ -30,7 +30,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const info = await link.call((api) => api.open({ ...opts, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
     const store = new Store(link, opts.txTimeoutMs);
     if (info.schemaAhead) store.events.noticeSchemaAhead();
-    await link.call((api) => api.listen(proxy((event: HostEvent) => store.events.dispatch(event))));
+    await link.call((api) => api.listen(proxy((event: WorkerEvent) => store.events.dispatch(event))));
     return store;
   } catch (error) {
     link.stop();
@@ -41,14 +41,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 /** An open store. Calls from one page run in the order they were made. */
 export class Store {
   /** @internal what the worker pushes: changes for live queries, schema-ahead */
-  readonly events: HostEvents;
+  readonly events: WorkerEvents;
 
   /** @internal use `openStore` */
   constructor(
     private readonly link: WorkerLink,
     private readonly txTimeoutMs: number,
   ) {
-    this.events = new HostEvents(link, (sql, params) => this.query(sql, params));
+    this.events = new WorkerEvents(link, (sql, params) => this.query(sql, params));
   }
 
   /** The store's name. */

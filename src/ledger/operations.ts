@@ -1,6 +1,6 @@
 /**
  * Ledger operations. Each runs inside the worker, synchronously, in the one
- * store transaction the host opened for it: either all its entries and
+ * store transaction the worker opened for it: either all its entries and
  * balance updates commit, or none. Amounts are bigint end to end.
  */
 import { StoreError } from '../shared/errors';
@@ -98,7 +98,7 @@ function debitable(account: { balance: bigint }, amount: bigint, who: string): v
   }
 }
 
-/** Every ledger operation; the host runs each in its own transaction (reads without one). */
+/** Every ledger operation; the worker runs each in its own transaction (reads without one). */
 export const ledgerOps = {
   createPlayer(e: Sql, id: string, balance: bigint): void {
     idArg(id, 'player id');

@@ -13,7 +13,7 @@ import type { LedgerOpName, LedgerOps } from '../ledger/operations';
 import type { BackupPreview, Durability, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
 
 /** What the page passes to `open`: the store's options, defaults applied. */
-export interface HostOptions {
+export interface OpenRequest {
   name: string;
   durability: Durability;
   txTimeoutMs: number;
@@ -41,7 +41,7 @@ export interface ChangeNotice {
 }
 
 /** What the worker pushes to its page. */
-export type HostEvent = { type: 'change'; notice: ChangeNotice } | { type: 'schema-ahead' };
+export type WorkerEvent = { type: 'change'; notice: ChangeNotice } | { type: 'schema-ahead' };
 
 /** Rows as the worker sends them. */
 export type Rows = Record<string, SqlValue>[];
@@ -74,9 +74,9 @@ export interface WorkerApi {
   /** Holds Web Lock `name` while the worker lives: the page is granted it once the worker is gone. */
   holdWhileAlive(name: string): Promise<void>;
   /** Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what. */
-  open(options: HostOptions): Promise<OpenInfo>;
+  open(options: OpenRequest): Promise<OpenInfo>;
   /** Registers the page's listener for changes (this tab's and other tabs') and schema-ahead. */
-  listen(callback: (event: HostEvent) => void): Promise<void>;
+  listen(callback: (event: WorkerEvent) => void): Promise<void>;
   /** Whether the page wants change events (it has live queries). */
   setWatching(on: boolean): Promise<void>;
   /** Rows of the (last) statement; `txId` runs it inside that open transaction. */

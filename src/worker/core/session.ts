@@ -5,7 +5,7 @@
  * Calls of this tab run in turn, on the session's FIFO mutex. The RPC layer
  * (rpc/api.ts) checks arguments and dispatches here.
  */
-import type { HostEvent, HostOptions, OpenInfo } from '../../shared/contract';
+import type { WorkerEvent, OpenRequest, OpenInfo } from '../../shared/contract';
 import { StoreError } from '../../shared/errors';
 import { Mutex } from '../../shared/mutex';
 import { Commits } from './commit';
@@ -21,7 +21,7 @@ import { Transactions } from './transactions';
 
 /** What is there once a store is open. */
 interface Opened {
-  options: HostOptions;
+  options: OpenRequest;
   sql: SqlJs;
   persistence: Persistence;
   replica: Replica;
@@ -44,7 +44,7 @@ export class Session {
   private opened: Opened | undefined;
   private closed = false;
   private checkpointTimer: ReturnType<typeof setInterval> | undefined;
-  private listener: (event: HostEvent) => void = () => {};
+  private listener: (event: WorkerEvent) => void = () => {};
 
   /** The open store's parts; throws `CLOSED` before `open` and after `close`. */
   parts(): Opened {
@@ -88,7 +88,7 @@ export class Session {
   }
 
   /** Sets the page's listener for changes and schema-ahead. */
-  listen(callback: (event: HostEvent) => void): void {
+  listen(callback: (event: WorkerEvent) => void): void {
     this.listener = callback;
     if (this.schemaAhead) callback({ type: 'schema-ahead' });
   }
@@ -118,13 +118,13 @@ export class Session {
   migrateLocked(target: number): Promise<number> {
     return this.commits.withLock(async () => {
       await this.ready().ensureCurrent();
-      const host = {
+      const steps = {
         engine: () => this.ready().engine,
         commitOpen: () => this.commits.persist(this.ready()),
         checkpoint: (reason: string) => this.checkpoint(reason),
       };
       try {
-        const applied = await migrate(host, this.known, target);
+        const applied = await migrate(steps, this.known, target);
         if (applied > 0) this.commits.announce(this.ready());
         return applied;
       } catch (error) {
@@ -135,7 +135,7 @@ export class Session {
   }
 
   /** Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what. */
-  async open(options: HostOptions, loadSql: () => Promise<SqlJs>): Promise<OpenInfo> {
+  async open(options: OpenRequest, loadSql: () => Promise<SqlJs>): Promise<OpenInfo> {
     if (this.opened || this.closed) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
     checkTabSupport();
     this.known = await checkMigrations(options.migrations); // a bad list fails before anything runs

@@ -233,8 +233,8 @@ export function migrationSchema(sql: SqlJs, known: readonly CheckedMigration[], 
 async function migrateForward(sql: SqlJs, image: Uint8Array, known: readonly CheckedMigration[], version: number): Promise<{ image: Uint8Array; migrated: number }> {
   const engine = new Engine(sql, image, { adopt: true }); // the verified image is not used again
   try {
-    const host = { engine: () => engine, commitOpen: async () => (engine.pending(1), engine.commit()), checkpoint: async () => {} };
-    const migrated = await migrate(host, known, version);
+    const steps = { engine: () => engine, commitOpen: async () => (engine.pending(1), engine.commit()), checkpoint: async () => {} };
+    const migrated = await migrate(steps, known, version);
     return { image: engine.export(), migrated };
   } catch (error) {
     throw error instanceof StoreError && error.code === 'MIGRATION_FAILED' ? invalid(`migrating it forward failed: ${error.message}`, error) : error;

@@ -2,7 +2,7 @@
  * Schema migrations: a checked list, a bookkeeping table, and the plan that
  * takes the database from the version it has to the one asked for. Running
  * a step (one transaction per migration, persisted like any commit) is the
- * host's job; this module decides and verifies.
+ * session's job; this module decides and verifies.
  */
 import { StoreError } from '../../shared/errors';
 import type { Migration } from '../../shared/types';
@@ -129,8 +129,8 @@ export function currentVersion(engine: Engine): number {
 }
 
 
-/** What running a plan needs from the host. */
-export interface MigrationHost {
+/** How the caller runs the plan's steps: its engine, how it persists a step, how it keeps a checkpoint. */
+export interface MigrationSteps {
   engine(): Engine;
   /** Persists and commits the engine's open transaction (rolls back and throws on failure). */
   commitOpen(): Promise<void>;
@@ -143,15 +143,15 @@ export interface MigrationHost {
  * persisted before the next starts: a failure leaves every earlier step
  * applied and the failing one rolled back. Returns how many steps ran.
  */
-export async function migrate(host: MigrationHost, known: readonly CheckedMigration[], target: number): Promise<number> {
-  const applied = appliedMigrations(host.engine());
+export async function migrate(runner: MigrationSteps, known: readonly CheckedMigration[], target: number): Promise<number> {
+  const applied = appliedMigrations(runner.engine());
   const steps = plan(known, applied, target);
   if (steps.length === 0) return 0;
   const current = applied.at(-1)?.version ?? 0;
-  const userTables = host.engine().query(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`);
-  if (Number(userTables[0]?.n) > 0) await host.checkpoint(`before migrating from version ${current} to ${target}`, current);
+  const userTables = runner.engine().query(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`);
+  if (Number(userTables[0]?.n) > 0) await runner.checkpoint(`before migrating from version ${current} to ${target}`, current);
   for (const step of steps) {
-    const engine = host.engine();
+    const engine = runner.engine();
     engine.begin();
     try {
       runStep(engine, step);
@@ -159,7 +159,7 @@ export async function migrate(host: MigrationHost, known: readonly CheckedMigrat
       engine.rollback();
       throw error;
     }
-    await host.commitOpen();
+    await runner.commitOpen();
   }
   return steps.length;
 }

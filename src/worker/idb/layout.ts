@@ -23,7 +23,7 @@ import type { CheckpointRecord } from '../../shared/contract';
 import { fromIndexedDb, StoreError } from '../../shared/errors';
 import type { Durability } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
-import { createDurableStore, type DurableStore } from './strict-store';
+import { createStrictStore, type StrictStore } from './strict-store';
 
 /** The snapshot pointer. */
 export interface Meta {
@@ -66,13 +66,13 @@ export function databaseNames(name: string): { log: string; snapshots: string } 
 }
 
 export class Persistence {
-  private readonly log: DurableStore;
-  private readonly snapshots: DurableStore;
+  private readonly log: StrictStore;
+  private readonly snapshots: StrictStore;
 
   constructor(name: string, durability: Durability) {
     const names = databaseNames(name);
-    this.log = createDurableStore(names.log, 'log', durability);
-    this.snapshots = createDurableStore(names.snapshots, 'snapshots', durability);
+    this.log = createStrictStore(names.log, 'log', durability);
+    this.snapshots = createStrictStore(names.snapshots, 'snapshots', durability);
   }
 
   /**

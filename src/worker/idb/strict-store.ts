@@ -8,7 +8,7 @@ import { promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Durability } from '../../shared/types';
 
 /** A `UseStore` plus what idb-keyval's does not offer: closing, and noticing the database went away. */
-export interface DurableStore extends UseStore {
+export interface StrictStore extends UseStore {
   close(): void;
   /** True once the database was deleted or closed under us (site data cleared); cleared by `resetLost`. */
   readonly lost: boolean;
@@ -21,7 +21,7 @@ export interface DurableStore extends UseStore {
  * site data, a test tampering), the connection is closed rather than
  * blocking them, and the next call opens it again.
  */
-export function createDurableStore(dbName: string, storeName: string, durability: Durability): DurableStore {
+export function createStrictStore(dbName: string, storeName: string, durability: Durability): StrictStore {
   let dbp: Promise<IDBDatabase> | undefined;
   let lost = false;
   const open = (): Promise<IDBDatabase> => {
@@ -52,7 +52,7 @@ export function createDurableStore(dbName: string, storeName: string, durability
     // `durability` is ignored by browsers that predate it; they were never relaxed by default.
     const tx = db.transaction(storeName, txMode, { durability });
     return callback(tx.objectStore(storeName));
-  }) as DurableStore;
+  }) as StrictStore;
   Object.defineProperty(store, 'lost', { get: () => lost });
   store.resetLost = () => {
     lost = false;

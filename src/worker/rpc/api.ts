@@ -4,7 +4,7 @@
  * on this tab's copy; writes take the one commit path (commit.ts).
  */
 import { ledgerOps, READ_OPS } from '../../ledger/operations';
-import type { HostEvent, HostOptions, LedgerArgs, LedgerOpName, LedgerResult, Rows, WorkerApi } from '../../shared/contract';
+import type { WorkerEvent, OpenRequest, LedgerArgs, LedgerOpName, LedgerResult, Rows, WorkerApi } from '../../shared/contract';
 import { StoreError } from '../../shared/errors';
 import type { RunResult, Sql, SqlParams } from '../../shared/types';
 import { Backups } from './backups';
@@ -30,11 +30,11 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>): WorkerApi {
       await holdWhileAlive(name);
     },
 
-    async open(options: HostOptions) {
+    async open(options: OpenRequest) {
       return session.open(options, loadSql);
     },
 
-    async listen(callback: (event: HostEvent) => void): Promise<void> {
+    async listen(callback: (event: WorkerEvent) => void): Promise<void> {
       session.listen(callback);
     },
 

@@ -3,7 +3,7 @@
  * schema-ahead. One instance per open store; the store's `on` and `watch`
  * are built on it.
  */
-import type { HostEvent } from '../shared/contract';
+import type { WorkerEvent } from '../shared/contract';
 import { StoreError } from '../shared/errors';
 import type { SqlParams } from '../shared/types';
 import type { WorkerLink } from './worker-link';
@@ -17,7 +17,7 @@ interface Watcher {
   refresh: () => void;
 }
 
-export class HostEvents {
+export class WorkerEvents {
   private readonly listeners = new Set<() => void>();
   private readonly watchers = new Set<Watcher>();
   /** True once the store learnt the database was migrated by newer code than this page's. */
@@ -29,7 +29,7 @@ export class HostEvents {
   ) {}
 
   /** Takes one event from the worker. */
-  dispatch(event: HostEvent): void {
+  dispatch(event: WorkerEvent): void {
     if (event.type === 'schema-ahead') return this.noticeSchemaAhead();
     const { tables } = event.notice;
     for (const w of this.watchers) {
