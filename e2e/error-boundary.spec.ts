@@ -5,15 +5,17 @@
  * cross the boundary. Faults are injected inside the worker (worker-faults.ts).
  */
 import { expect, gotoHarness, test } from './fixtures';
-import { injectIntoWorkers, tellWorkers } from './worker-faults';
+import { injectIntoWorkers, switchWorkers } from './worker-faults';
 
 /** A worker prelude whose faults the test switches on and off over the `e2e-faults` channel. */
 function switchableFaults(): void {
   const on = new Set<string>();
-  new BroadcastChannel('e2e-faults').onmessage = (event: MessageEvent<{ fault: string; on?: boolean; crash?: boolean }>) => {
+  const channel = new BroadcastChannel('e2e-faults');
+  channel.onmessage = (event: MessageEvent<{ fault: string; on?: boolean; crash?: boolean; ackId: string }>) => {
     if (event.data.crash) setTimeout(() => { throw new Error('injected: uncaught error in the worker'); });
     else if (event.data.on) on.add(event.data.fault);
     else on.delete(event.data.fault);
+    channel.postMessage({ ack: event.data.ackId });
   };
   for (const method of ['put', 'add'] as const) {
     const original = IDBObjectStore.prototype[method];
@@ -33,7 +35,7 @@ test.beforeEach(async ({ page }) => {
   await gotoHarness(page);
 });
 
-const fault = (page: import('@playwright/test').Page, name: string, on: boolean) => tellWorkers(page, { fault: name, on });
+const fault = (page: import('@playwright/test').Page, name: string, on: boolean) => switchWorkers(page, { fault: name, on });
 
 test('compact() rejects with a typed error when the fold cannot be written, and the log survives', async ({ page }) => {
   const outcome = await page.evaluate(async () => {
@@ -99,7 +101,7 @@ test('an uncaught error in the worker stops it, so it cannot sit on the write lo
     void s.transaction(() => new Promise(() => undefined)).catch(() => undefined);
   });
   await other.evaluate(async () => void (window.stores.u = await window.pacioli.openStore({ name: 'u' })));
-  await tellWorkers(page, { crash: true });
+  await switchWorkers(page, { crash: true });
   const written = await other.evaluate(() =>
     Promise.race([window.e2e.settle(window.stores.u!.run(`INSERT INTO t VALUES ('other tab')`)), window.e2e.sleep(15_000).then(() => 'hung')]),
   );

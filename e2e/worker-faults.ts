@@ -11,7 +11,8 @@
  * as before (no message from the page can be lost).
  *
  * The prelude talks to the test over a BroadcastChannel (`e2e-faults`):
- * `tellWorkers(page, message)` posts to it. Every worker the page made is
+ * `tellWorkers(page, message)` posts to it; `switchWorkers(page, message)`
+ * also waits for the prelude's `{ ack: ackId }`. Every worker the page made is
  * kept on `window.e2eWorkers`, so a test can `terminate()` one.
  */
 import type { Page } from '@playwright/test';
@@ -48,7 +49,32 @@ export async function injectIntoWorkers<A>(page: Page, prelude: (arg: A) => void
   }, source);
 }
 
-/** Posts `message` to every worker prelude of the origin (and any page listening). */
+/**
+ * Posts `message` to the worker preludes of the origin and waits until one
+ * acknowledges it: a prelude answers `{ ack: message.ackId }` on the same
+ * channel once it acted. (Without the wait, the store's next RPC could
+ * overtake the message: the two travel on different channels.)
+ */
+export async function switchWorkers(page: Page, message: Record<string, unknown>): Promise<void> {
+  await page.evaluate(
+    (message) =>
+      new Promise<void>((resolve, reject) => {
+        const ackId = Math.random().toString(36).slice(2);
+        const channel = new BroadcastChannel('e2e-faults');
+        const timer = setTimeout(() => (channel.close(), reject(new Error('no worker prelude acknowledged the message'))), 10_000);
+        channel.onmessage = (event: MessageEvent<{ ack?: string }>) => {
+          if (event.data?.ack !== ackId) return;
+          clearTimeout(timer);
+          channel.close();
+          resolve();
+        };
+        channel.postMessage({ ...message, ackId });
+      }),
+    message,
+  );
+}
+
+/** Posts `message` to every worker prelude of the origin (and any page listening), without waiting. */
 export async function tellWorkers(page: Page, message: unknown): Promise<void> {
   await page.evaluate((message) => {
     const channel = new BroadcastChannel('e2e-faults');

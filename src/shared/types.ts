@@ -111,6 +111,8 @@ export interface StoreStats {
   /** Commits persisted as log entries / as full snapshots (schema changes, uncapturable writes). */
   logCommits: number;
   snapshotCommits: number;
+  /** IndexedDB transactions that appended log entries: fewer than `logCommits` where group commit put several commits in one. */
+  logWrites: number;
   /** Log folds into a new snapshot since open. */
   compactions: number;
   /** Times the database image was loaded whole (open, a tab too far behind, recovery after a failed persist). */

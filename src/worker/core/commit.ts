@@ -10,20 +10,44 @@
  *            does the transaction count, in memory too
  *   announce the commit, with its entry, to the other tabs (tabs/channel.ts)
  *
- * Writes are serializable across tabs and resolve only once durable.
- * Memory is never ahead of disk.
+ * Writes are serializable across tabs and resolve only once durable. While
+ * one IndexedDB transaction is in flight, further writes of this tab run
+ * and wait to go together in the next one (group-commit.ts); nothing reads
+ * their changes before they are durable.
  */
 import { StoreError, toStoreError } from '../../shared/errors';
 import type { Replica } from './replica';
 import type { Session } from './session';
 import { Engine } from '../sql/engine';
+import { GroupCommit } from './group-commit';
 
 export class Commits {
   /** The latest fold, settled either way: the next one queues behind it. */
   private folding: Promise<void> = Promise.resolve();
   private catchUpQueued = false;
 
-  constructor(private readonly session: Session) {}
+  private readonly group: GroupCommit;
+
+  constructor(private readonly session: Session) {
+    this.group = new GroupCommit(
+      () => session.ready(),
+      (batch) => {
+        const replica = session.ready();
+        replica.countLogWrite();
+        for (const w of batch) replica.loggedCommit(w.seq, w.entry, w.tables);
+        for (const w of batch.slice(0, -1)) session.channel().announce(w.seq, w.entry);
+        this.announce(replica); // the last one, then the fold check
+      },
+    );
+  }
+
+  /** Runs `fn` in this tab's turn, once every write before it is durable (so it never sees one that is not). */
+  turn<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.session.mutex.run(async () => {
+      await this.group.settle();
+      return fn();
+    });
+  }
 
   /** Runs `fn` holding the write lock; `handOver` lets it go right after instead of keeping the lease. */
   withLock<T>(fn: () => Promise<T>, options?: { handOver?: boolean }): Promise<T> {
@@ -32,7 +56,7 @@ export class Commits {
 
   /** Runs `fn` in this tab's turn, holding the write lock, on a copy caught up with every tab's commits. */
   exclusive<T>(fn: (replica: Replica) => Promise<T>, options?: { handOver?: boolean }): Promise<T> {
-    return this.session.mutex.run(() =>
+    return this.turn(() =>
       this.withLock(async () => {
         const replica = this.session.ready();
         await replica.ensureCurrent();
@@ -43,48 +67,98 @@ export class Commits {
 
   /**
    * Runs `fn` as its own transaction under the write lock; durable when it
-   * resolves. Optimistic: it skips reading the log first unless another tab
-   * announced a newer commit. That is safe because the log append is fenced:
-   * had another tab committed meanwhile, the append fails with CONFLICT and
-   * `fn` runs again after catching up. An error `fn` raised against a view
-   * that may be stale is likewise only reported after catching up finds
-   * nothing new. (`transaction()` cannot be re-run, so it always starts current.)
+   * resolves. Where this tab's copy is proven current under the lease it
+   * holds, the write joins the group commit: it runs now, on top of writes
+   * still in flight, and waits for its batch. Otherwise it goes alone, after
+   * every earlier write is durable (see `alone`).
    */
-  autocommit<T>(fn: (engine: Engine) => T): Promise<T> {
-    return this.session.mutex.run(() =>
-      this.withLock(async () => {
+  async autocommit<T>(fn: (engine: Engine) => T): Promise<T> {
+    let release: ((handOver?: boolean) => void) | undefined;
+    let durable: Promise<void> | undefined;
+    try {
+      const result = await this.session.mutex.run(async () => {
+        await this.group.recoverIfFailed();
+        release = await this.session.lease().acquire(this.session.lockWaitMs());
         const replica = this.session.ready();
-        let current = replica.isCurrent();
-        if (!current && replica.seq < this.session.channel().announced) current = await replica.catchUp();
-        for (;;) {
-          const retry = async (error: unknown): Promise<void> => {
-            if (current) throw error;
-            const seen = replica.seq;
-            await replica.refresh();
-            current = true;
-            if (replica.seq === seen && !(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
-          };
-          replica.engine.begin();
-          let result: T;
-          try {
-            result = fn(replica.engine);
-          } catch (error) {
-            replica.engine.rollback();
-            await retry(error);
-            continue;
-          }
-          try {
-            await this.persist(replica);
-          } catch (error) {
-            if (!(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
-            await retry(error);
-            continue;
-          }
-          this.announce(replica);
-          return result;
+        if (!replica.isCurrent()) {
+          await this.group.settle();
+          return this.alone(replica, fn);
         }
-      }),
-    );
+        const epoch = this.group.epoch;
+        const { engine } = replica;
+        const next = replica.seq + 1;
+        engine.begin();
+        let result: T;
+        let pending;
+        try {
+          result = fn(engine); // an error against a current copy is final
+          pending = engine.pending(next);
+        } catch (error) {
+          engine.rollback();
+          throw toStoreError(error);
+        }
+        if (pending.kind !== 'log' || replica.persistence.cleared) {
+          // A snapshot (or nothing) cannot join a batch: it goes once the batch before it is durable.
+          engine.rollback();
+          await this.group.settle();
+          return this.alone(replica, fn);
+        }
+        try {
+          engine.commit(); // deferred foreign keys fail here, before anything is queued
+        } catch (error) {
+          engine.rollback();
+          throw error;
+        }
+        replica.advance(next);
+        durable = this.group.add({ seq: next, entry: pending.entry, tables: pending.tables }, epoch);
+        return result;
+      });
+      if (durable) await durable;
+      return result;
+    } finally {
+      release?.();
+    }
+  }
+
+  /**
+   * One write on its own, every earlier one durable. Optimistic: it skips
+   * reading the log first unless another tab announced a newer commit. That
+   * is safe because the log append is fenced: had another tab committed
+   * meanwhile, the append fails with CONFLICT and `fn` runs again after
+   * catching up. An error `fn` raised against a view that may be stale is
+   * likewise only reported after catching up finds nothing new.
+   * (`transaction()` cannot be re-run, so it always starts current.)
+   */
+  private async alone<T>(replica: Replica, fn: (engine: Engine) => T): Promise<T> {
+    let current = replica.isCurrent();
+    if (!current && replica.seq < this.session.channel().announced) current = await replica.catchUp();
+    for (;;) {
+      const retry = async (error: unknown): Promise<void> => {
+        if (current) throw error;
+        const seen = replica.seq;
+        await replica.refresh();
+        current = true;
+        if (replica.seq === seen && !(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
+      };
+      replica.engine.begin();
+      let result: T;
+      try {
+        result = fn(replica.engine);
+      } catch (error) {
+        replica.engine.rollback();
+        await retry(error);
+        continue;
+      }
+      try {
+        await this.persist(replica);
+      } catch (error) {
+        if (!(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
+        await retry(error);
+        continue;
+      }
+      this.announce(replica);
+      return result;
+    }
   }
 
   /** Persists and commits the engine's open transaction, or rolls it back and throws. Hold the write lock. */
@@ -148,6 +222,7 @@ export class Commits {
         return;
       }
     }
+    replica.countLogWrite();
     replica.loggedCommit(next, pending.entry, pending.tables);
   }
 
@@ -187,7 +262,7 @@ export class Commits {
   behind(poll: boolean): void {
     if (this.catchUpQueued || this.session.inTransaction() || !this.session.current()) return;
     this.catchUpQueued = true;
-    void this.session.mutex.run(async () => {
+    void this.turn(async () => {
       this.catchUpQueued = false;
       const replica = this.session.current();
       if (!replica || this.session.inTransaction()) return;
@@ -200,7 +275,7 @@ export class Commits {
   /** Folds the log into a snapshot after this tab's earlier calls; resolves when it is written, rejects when it could not be. */
   scheduleFold(): Promise<void> {
     const fold = this.folding.then(async () => {
-      const taken = await this.session.mutex.run(() =>
+      const taken = await this.turn(() =>
         this.withLock(async () => {
           const replica = this.session.current();
           if (!replica) return undefined;
@@ -217,5 +292,10 @@ export class Commits {
   /** Resolves once a fold already writing its image is done. */
   settled(): Promise<void> {
     return this.folding;
+  }
+
+  /** Resolves once every write of this tab is durable, and memory is back at the durable state after a failed batch. */
+  settle(): Promise<void> {
+    return this.group.settle();
   }
 }

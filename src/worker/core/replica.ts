@@ -29,7 +29,7 @@ export class Replica {
   private currentUnder = -1;
   /** The log entry of the latest commit of this tab, for announcing it; undefined after a snapshot commit. */
   lastEntry: Uint8Array | undefined;
-  private readonly counters = { snapshotSeq: 0, snapshotBytes: 0, logCommits: 0, snapshotCommits: 0, compactions: 0, fullLoads: 0, caughtUp: 0 };
+  private readonly counters = { snapshotSeq: 0, snapshotBytes: 0, logCommits: 0, logWrites: 0, snapshotCommits: 0, compactions: 0, fullLoads: 0, caughtUp: 0 };
   /** Set when the durable state could not be reloaded: the store refuses everything after. */
   broken: StoreError | undefined;
   /** Called after every change this copy takes in: its own commits and other tabs'. */
@@ -144,9 +144,19 @@ export class Replica {
     }
   }
 
+  /** SQLite committed write `seq` in memory, and it waits for its batch (group-commit.ts): memory is ahead of disk until then. */
+  advance(seq: number): void {
+    this.seq = seq;
+  }
+
+  /** One IndexedDB transaction appended log entries of this tab (one commit, or a group). */
+  countLogWrite(): void {
+    this.counters.logWrites++;
+  }
+
   /** Log commit `seq` of this tab is durable and committed in memory. */
   loggedCommit(seq: number, entry: Uint8Array, tables: string[]): void {
-    this.seq = seq;
+    this.seq = Math.max(this.seq, seq);
     this.lastEntry = entry;
     this.counters.logCommits++;
     this.log.push({ seq, bytes: entry.length });
@@ -199,9 +209,9 @@ export class Replica {
   }
 
   stats(durability: StoreStats['durability']): StoreStats {
-    const { snapshotSeq, snapshotBytes, logCommits, snapshotCommits, compactions, fullLoads, caughtUp } = this.counters;
+    const { snapshotSeq, snapshotBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp } = this.counters;
     const logBytes = this.log.reduce((n, e) => n + e.bytes, 0);
-    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes, logCommits, snapshotCommits, compactions, fullLoads, caughtUp, durability };
+    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, durability };
   }
 
   close(): void {

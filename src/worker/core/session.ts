@@ -182,8 +182,8 @@ export class Session {
       }
       if (options.checkpointEveryMs > 0) {
         this.checkpointTimer = setInterval(() => {
-          void this.mutex
-            .run(() => {
+          void this.commits
+            .turn(() => {
               const current = this.current();
               return current && checkpoints.changedSince(current.seq) ? this.checkpoint('scheduled') : undefined;
             })
@@ -211,7 +211,7 @@ export class Session {
   /** Waits for this tab's earlier calls and a fold being written, then lets go of everything. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.mutex.run(() => {
+    await this.commits.turn(() => {
       this.closed = true; // calls queued behind this one now fail with CLOSED; a queued fold gives up
     });
     await this.commits.settled(); // a fold already writing its image finishes first

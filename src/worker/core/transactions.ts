@@ -48,6 +48,7 @@ export class Transactions {
     const releaseTurn = await this.session.mutex.acquire();
     let releaseLock: (() => void) | undefined;
     try {
+      await this.commits.settle(); // it starts from durable state only
       releaseLock = await this.session.lease().acquire(this.session.lockWaitMs());
       const replica = this.session.ready();
       await replica.ensureCurrent(); // the transaction starts from the latest commit of every tab

@@ -137,48 +137,45 @@ export class Persistence {
   }
 
   /**
-   * Makes one commit durable. `add`, not `put`, and a look at the pointer
-   * in the same transaction: a writer whose view is stale (a tab frozen
-   * while holding the write lock, then resumed) fails with `CONFLICT`
+   * Makes commits durable: one entry, or a batch of consecutive ones (group
+   * commit), in one IndexedDB transaction. `add`, not `put`, and a look at
+   * the pointer in the same transaction: a writer whose view is stale (a tab
+   * frozen while holding the write lock, then resumed) fails with `CONFLICT`
    * instead of overwriting another tab's commit.
    */
-  async append(entry: LogEntry): Promise<void> {
-    await this.guard(`persisting commit ${entry.seq}`, () =>
+  async append(...entries: LogEntry[]): Promise<void> {
+    const first = entries[0]!.seq;
+    const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
+    await this.guard(what, () =>
       this.log('readwrite', (s) => {
         const tx = s.transaction;
         let refused: StoreError | undefined;
-        // Both requests go out at once (one trip to the browser's IndexedDB, not two); the
-        // pointer's answer arrives first, and a stale writer aborts before anything commits.
+        let failed: DOMException | null = null;
+        // All requests go out at once (one trip to the browser's IndexedDB); the pointer's
+        // answer arrives first, and a stale writer aborts before anything commits.
         const pointer = s.get(META);
-        const add = s.add(entry.bytes, entry.seq);
+        for (const entry of entries) {
+          const add = s.add(entry.bytes, entry.seq);
+          // The key exists: another tab wrote this commit. Left unprevented, the error aborts the transaction.
+          add.onerror = () => {
+            failed ??= add.error;
+            if (add.error?.name === 'ConstraintError') refused ??= conflict(entry.seq);
+          };
+        }
         pointer.onsuccess = () => {
           const meta = pointer.result as Meta | undefined;
-          if (meta && meta.snapshotSeq >= entry.seq) {
-            refused = conflict(entry.seq);
+          if (meta && meta.snapshotSeq >= first) {
+            refused = conflict(first);
             tx.abort();
             return;
           }
-          // Nothing more will be asked: the commit starts now, not after the add's answer came back.
+          // Nothing more will be asked: the commit starts now, not after the adds' answers came back.
           if (typeof tx.commit === 'function') tx.commit();
-        };
-        // The key exists: another tab wrote this commit. Left unprevented, the error aborts the transaction.
-        add.onerror = () => {
-          if (add.error?.name === 'ConstraintError') refused = conflict(entry.seq);
         };
         return new Promise<void>((resolve, reject) => {
           tx.oncomplete = () => resolve();
-          tx.onabort = () => reject(refused ?? tx.error ?? add.error ?? new DOMException('the commit was aborted', 'AbortError'));
+          tx.onabort = () => reject(refused ?? tx.error ?? failed ?? new DOMException('the commit was aborted', 'AbortError'));
         });
-      }),
-    );
-  }
-
-  /** Takes back an entry whose commit then failed in memory (deferred foreign keys). */
-  async remove(seq: number): Promise<void> {
-    await this.guard(`withdrawing commit ${seq}`, () =>
-      this.log('readwrite', (s) => {
-        s.delete(seq);
-        return promisifyRequest(s.transaction);
       }),
     );
   }

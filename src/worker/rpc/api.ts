@@ -17,7 +17,9 @@ import { holdWhileAlive } from './boundary';
 /** Builds the API the worker exposes; `loadSql` supplies sql.js (the worker entry knows where its wasm is). */
 export function createWorkerApi(loadSql: () => Promise<SqlJs>): WorkerApi {
   const session = new Session();
-  const { mutex, commits, transactions } = session;
+  const { commits, transactions } = session;
+  /** Every call but a write runs in the tab's turn once earlier writes are durable: it never sees one that is not. */
+  const turn = <T>(fn: () => T | Promise<T>) => commits.turn(fn);
   const backups = new Backups(session);
 
   /** A write outside a transaction: its own transaction, refused while this code is older than the schema. */
@@ -44,7 +46,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>): WorkerApi {
 
     async query(sql: string, params: SqlParams | undefined, txId?: number): Promise<Rows> {
       if (txId !== undefined) return transactions.engineOf(txId, sql).query(sql, params);
-      const rows = await mutex.run(() => {
+      const rows = await turn(() => {
         const { engine } = session.ready();
         return engine.readOnly(sql) ? engine.query(sql, params) : undefined;
       });
@@ -57,7 +59,7 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>): WorkerApi {
     },
 
     async tablesRead(sql: string): Promise<string[] | undefined> {
-      return mutex.run(() => session.ready().engine.tablesRead(sql));
+      return turn(() => session.ready().engine.tablesRead(sql));
     },
 
     async begin(): Promise<number> {
@@ -73,23 +75,23 @@ export function createWorkerApi(loadSql: () => Promise<SqlJs>): WorkerApi {
     },
 
     async migrate(): Promise<number> {
-      return mutex.run(() => (session.ready(), session.migrateLocked(session.known.at(-1)?.version ?? 0)));
+      return turn(() => (session.ready(), session.migrateLocked(session.known.at(-1)?.version ?? 0)));
     },
 
     async migrateTo(version: number): Promise<number> {
       if (!Number.isSafeInteger(version) || version < 0) throw new StoreError('INVALID_ARGUMENT', 'version must be a non-negative integer');
-      return mutex.run(() => (session.ready(), session.migrateLocked(version)));
+      return turn(() => (session.ready(), session.migrateLocked(version)));
     },
 
     async schemaVersion(): Promise<number> {
-      return mutex.run(() => currentVersion(session.ready().engine));
+      return turn(() => currentVersion(session.ready().engine));
     },
 
     async ledger<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<LedgerResult<K>> {
       const fn = (Object.hasOwn(ledgerOps, op) ? ledgerOps[op] : undefined) as ((sql: Sql, ...a: unknown[]) => LedgerResult<K>) | undefined;
       if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
-      if (READ_OPS.has(op)) return mutex.run(() => fn(session.ready().engine, ...args));
+      if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
       return write((sql) => fn(sql, ...args));
     },
 

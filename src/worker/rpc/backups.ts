@@ -24,9 +24,9 @@ export class Backups {
    */
   private async verify(data: Uint8Array): Promise<{ candidate: Candidate; schema: string[] | undefined }> {
     if (!(data instanceof Uint8Array)) throw new StoreError('INVALID_ARGUMENT', 'a backup is a Uint8Array or a Blob');
-    const { known, mutex } = this.session;
+    const { known, commits } = this.session;
     const { sql } = this.session.parts();
-    const schema = known.length > 0 ? undefined : await mutex.run(() => liveSchema(this.session.ready().engine));
+    const schema = known.length > 0 ? undefined : await commits.turn(() => liveSchema(this.session.ready().engine));
     const reference = schema ? () => schema : (v: number) => migrationSchema(sql, known, v);
     return { candidate: await verifyBackup(sql, data, known, reference), schema };
   }

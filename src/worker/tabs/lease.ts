@@ -26,8 +26,8 @@ function lockFailure(error: unknown): StoreError {
 
 export class WriteLease {
   private readonly lockName: string;
-  /** The Web Lock while this tab holds it; `inUse` while a write of this tab runs under it. */
-  private lease: { letGo: () => void; since: number; inUse: boolean; wanted: boolean; idle?: ReturnType<typeof setTimeout> } | undefined;
+  /** The Web Lock while this tab holds it; `users` counts this tab's writes under it (with group commit, several at once). */
+  private lease: { letGo: () => void; since: number; users: number; wanted: boolean; idle?: ReturnType<typeof setTimeout> } | undefined;
   private closed = false;
   /** Counts the leases taken: while it is unchanged, no other tab can have written. */
   leases = 0;
@@ -40,7 +40,7 @@ export class WriteLease {
     channel.onWant = () => {
       if (this.lease && !this.lease.wanted) {
         this.lease.wanted = true;
-        if (!this.lease.inUse) this.letGoLater(this.lease);
+        if (this.lease.users === 0) this.letGoLater(this.lease);
       }
     };
   }
@@ -61,15 +61,15 @@ export class WriteLease {
     if (!this.lease) await this.request(waitMs);
     const lease = this.lease!;
     clearTimeout(lease.idle);
-    lease.inUse = true;
+    lease.users++;
     let done = false;
     // `handOver`: let go at once, keeping no lease (the caller has long work ahead that holds up this
     // worker's event loop, so it could neither hear another tab ask nor let go on time).
     return (handOver = false) => {
       if (done) return;
       done = true;
-      lease.inUse = false;
-      if (lease !== this.lease) return;
+      lease.users--;
+      if (lease !== this.lease || lease.users > 0) return;
       if (this.closed || handOver) this.letGo();
       else this.letGoLater(lease);
     };
@@ -89,7 +89,7 @@ export class WriteLease {
     // A lock won after waiting was contended: others likely wait too, and their wishes reached
     // this tab before it held the lock. So that lease is a slice from the start.
     const grant = (contended: boolean): Promise<void> => {
-      this.lease = { letGo, since: performance.now(), inUse: false, wanted: contended };
+      this.lease = { letGo, since: performance.now(), users: 0, wanted: contended };
       this.leases++;
       return held;
     };
@@ -129,7 +129,7 @@ export class WriteLease {
 
   private letGo(): void {
     const lease = this.lease;
-    if (!lease || lease.inUse) return;
+    if (!lease || lease.users > 0) return;
     clearTimeout(lease.idle);
     this.lease = undefined;
     lease.letGo();

@@ -1,0 +1,121 @@
+/**
+ * Group commit: concurrent writes of one tab share IndexedDB transactions,
+ * each caller hears "done" only once its own change is durable, a failed
+ * batch fails every write in it and every write that ran on top of it, and
+ * no read ever returns a change that did not become durable.
+ */
+import { expect, gotoHarness, test } from './fixtures';
+import { injectIntoWorkers, switchWorkers } from './worker-faults';
+
+test('10 callers × 30 writes in one tab share IndexedDB transactions and all survive a reload', async ({ db }) => {
+  await db.open('group');
+  await db.run('group', 'CREATE TABLE t (caller INTEGER NOT NULL, i INTEGER NOT NULL, PRIMARY KEY (caller, i))');
+  const before = await db.stats('group');
+  await db.page.evaluate(async () => {
+    const store = window.stores.group!;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, caller) => {
+        for (let i = 0; i < 30; i++) await store.run('INSERT INTO t VALUES (?, ?)', [caller, i]);
+      }),
+    );
+  });
+  const after = await db.stats('group');
+  expect(after.logCommits - before.logCommits).toBe(300);
+  expect(after.logWrites - before.logWrites).toBeLessThan(300); // several commits per IndexedDB transaction
+  await db.reload();
+  await db.open('group');
+  expect(await db.query('group', 'SELECT count(*) AS n, count(DISTINCT caller) AS callers FROM t')).toEqual([{ n: 300, callers: 10 }]);
+});
+
+test('a failed batch fails its writes and those on top of it; reads never see them; the store writes again', async ({ page }) => {
+  // While the fault is on, every IndexedDB add to the log fails (an I/O error, as a full disk would give).
+  await injectIntoWorkers(
+    page,
+    () => {
+      let on = false;
+      const channel = new BroadcastChannel('e2e-faults');
+      channel.onmessage = (event: MessageEvent<{ fail?: boolean; ackId: string }>) => {
+        on = event.data.fail === true;
+        channel.postMessage({ ack: event.data.ackId });
+      };
+      const add = IDBObjectStore.prototype.add;
+      IDBObjectStore.prototype.add = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+        if (on && this.name === 'log') throw new DOMException('injected: disk I/O error', 'UnknownError');
+        return add.call(this, value, key);
+      };
+    },
+    null,
+  );
+  await gotoHarness(page);
+  await page.evaluate(async () => {
+    const store = (window.stores.g = await window.pacioli.openStore({ name: 'g' }));
+    await store.run('CREATE TABLE t (v INTEGER NOT NULL)');
+    await store.run('INSERT INTO t VALUES (0)');
+  });
+  await switchWorkers(page, { fail: true });
+  const outcome = await page.evaluate(async () => {
+    const store = window.stores.g!;
+    // Writes and reads interleaved: every read must show only rows whose write succeeded.
+    const writes = Array.from({ length: 12 }, (_, i) => window.e2e.settle(store.run('INSERT INTO t VALUES (?)', [i + 1])));
+    const reads = Array.from({ length: 6 }, () => store.query<{ v: number }>('SELECT v FROM t ORDER BY v'));
+    return { writes: await Promise.all(writes), reads: await Promise.all(reads) };
+  });
+  for (const w of outcome.writes) expect(w).toMatchObject({ ok: false, error: { code: 'PERSIST_FAILED', isStoreError: true } });
+  for (const rows of outcome.reads) expect(rows).toEqual([{ v: 0 }]);
+  await switchWorkers(page, { fail: false });
+  expect(await page.evaluate(() => window.e2e.settle(window.stores.g!.run('INSERT INTO t VALUES (100)')))).toMatchObject({ ok: true });
+  const rows = await page.evaluate(() => window.stores.g!.query('SELECT v FROM t ORDER BY v'));
+  expect(rows).toEqual([{ v: 0 }, { v: 100 }]);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+  expect(await page.evaluate(async () => (await window.pacioli.openStore({ name: 'g' })).query('SELECT v FROM t ORDER BY v'))).toEqual([{ v: 0 }, { v: 100 }]);
+});
+
+test('when a later batch fails, the writes of the batch before it stay durable and acknowledged', async ({ page }) => {
+  // Fail the second IndexedDB transaction that appends to the log after the switch, and only that one.
+  await injectIntoWorkers(
+    page,
+    () => {
+      let armed = -1;
+      const channel = new BroadcastChannel('e2e-faults');
+      channel.onmessage = (event: MessageEvent<{ failNth?: number; ackId: string }>) => {
+        armed = event.data.failNth ?? -1;
+        channel.postMessage({ ack: event.data.ackId });
+      };
+      const add = IDBObjectStore.prototype.add;
+      let lastTx: IDBTransaction | undefined;
+      IDBObjectStore.prototype.add = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+        if (this.name === 'log' && armed > 0 && this.transaction !== lastTx) {
+          lastTx = this.transaction;
+          armed--;
+          if (armed === 0) throw new DOMException('injected: disk I/O error', 'UnknownError');
+        }
+        return add.call(this, value, key);
+      };
+    },
+    null,
+  );
+  await gotoHarness(page);
+  await page.evaluate(async () => {
+    const store = (window.stores.h = await window.pacioli.openStore({ name: 'h' }));
+    await store.run('CREATE TABLE t (v INTEGER NOT NULL)');
+    await store.run('INSERT INTO t VALUES (0)');
+  });
+  await switchWorkers(page, { failNth: 2 });
+  const writes = await page.evaluate(async () => {
+    const store = window.stores.h!;
+    return Promise.all(Array.from({ length: 10 }, (_, i) => window.e2e.settle(store.run('INSERT INTO t VALUES (?)', [i + 1]))));
+  });
+  const acknowledged = writes.flatMap((w, i) => (w.ok ? [i + 1] : []));
+  const refused = writes.flatMap((w, i) => (w.ok ? [] : [i + 1]));
+  expect(acknowledged[0]).toBe(1); // the first batch
+  expect(refused.length).toBeGreaterThan(0); // the failed one, and everything on top of it
+  for (const w of writes) if (!w.ok) expect(w.error).toMatchObject({ code: 'PERSIST_FAILED', isStoreError: true });
+  // One batch failed: the refused writes are that batch and those that ran on top of it, one unbroken run.
+  // (Writes that only started once memory was back at the durable state may succeed after it.)
+  expect(refused).toEqual(Array.from({ length: refused.length }, (_, i) => refused[0]! + i));
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+  const rows = await page.evaluate(async () => (await window.pacioli.openStore({ name: 'h' })).query<{ v: number }>('SELECT v FROM t ORDER BY v'));
+  expect(rows.map((r) => r.v)).toEqual([0, ...acknowledged]);
+});

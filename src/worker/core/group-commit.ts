@@ -1,0 +1,98 @@
+/**
+ * Group commit. While one IndexedDB transaction is in flight, writes that
+ * arrive in the same tab run in SQLite and wait here; they all go to
+ * IndexedDB together in the next transaction. This is how PostgreSQL and
+ * SQLite-WAL servers get throughput: ten callers cost about two IndexedDB
+ * transactions, not ten. A lone writer flushes at once, as before.
+ *
+ * The rules that keep it safe:
+ *  - Each caller hears "done" only once its own entry is durable.
+ *  - If a batch fails, every write in it fails with the typed error, and so
+ *    does every write that ran on top of it (it saw state that never became
+ *    durable): they are rejected, and memory goes back to exactly the last
+ *    durable state (a reload) before anything else runs in the tab.
+ *  - A plain read never returns a change that is not yet durable: every
+ *    call other than a write waits for `settle()` in the tab's turn.
+ * Writes only join a batch when this tab's copy is proven current under the
+ * lease it holds, so no other tab can commit in between; the first write of
+ * a lease goes alone, fenced, and may be retried (commit.ts).
+ */
+import { toStoreError, type StoreError } from '../../shared/errors';
+import type { Replica } from './replica';
+
+/** A write committed in SQLite, waiting for its entry to be durable. */
+interface Waiting {
+  seq: number;
+  entry: Uint8Array;
+  tables: string[];
+  done: (error?: StoreError) => void;
+}
+
+export class GroupCommit {
+  private queue: Waiting[] = [];
+  private flushing: Promise<void> | undefined;
+  /** Counts failed batches: a write that ran before a failure was noticed carries an older epoch. */
+  epoch = 0;
+  /** Set from a failed batch until memory is back at the durable state. */
+  private failure: StoreError | undefined;
+
+  constructor(
+    private readonly replica: () => Replica,
+    /** Called with each batch once durable (in order): bookkeeping and announcing. */
+    private readonly durable: (batch: readonly { seq: number; entry: Uint8Array; tables: string[] }[]) => void,
+  ) {}
+
+  /** True while entries wait or are being written. */
+  get busy(): boolean {
+    return this.flushing !== undefined;
+  }
+
+  /**
+   * Queues commit `seq`, which SQLite has committed in memory on top of
+   * what is queued; resolves once it is durable. `epoch` is the one the
+   * write started under: if a batch failed since, it ran on lost state.
+   */
+  add(write: { seq: number; entry: Uint8Array; tables: string[] }, epoch: number): Promise<void> {
+    if (epoch !== this.epoch || this.failure) return Promise.reject(this.failure ?? toStoreError('a batch this write ran on top of failed', 'PERSIST_FAILED'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ...write, done: (error) => (error ? reject(error) : resolve()) });
+      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.replica().persistence.append(...batch.map(({ seq, entry }) => ({ seq, bytes: entry })));
+      } catch (error) {
+        this.epoch++;
+        this.failure = toStoreError(error, 'PERSIST_FAILED');
+        for (const w of [...batch, ...this.queue]) w.done(this.failure);
+        this.queue = [];
+        return;
+      }
+      this.durable(batch);
+      for (const w of batch) w.done();
+    }
+  }
+
+  /**
+   * Waits until nothing is queued or being written; after a failed batch,
+   * brings memory back to the durable state. Call in the tab's turn, before
+   * anything that reads or writes outside the pipeline.
+   */
+  async settle(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    await this.recoverIfFailed();
+  }
+
+  /** After a failed batch: memory goes back to the durable state (waiting for a batch still being written). */
+  async recoverIfFailed(): Promise<void> {
+    if (!this.failure) return;
+    while (this.flushing) await this.flushing;
+    await this.replica().recover();
+    this.failure = undefined;
+  }
+}
