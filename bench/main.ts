@@ -248,6 +248,32 @@ const api = {
     if (!opened.has(name)) opened.set(name, await open(contender, name));
   },
 
+  /**
+   * Workload 8: `callers` concurrent callers in this one tab, each making
+   * `each` transfers one after another (the issue's "10 tasks × 100"); the
+   * store's group commit (or its absence) decides how they share commits.
+   */
+  async callersRun(name: string, callers: number, each: number, players: number): Promise<{ committed: number; failed: number; ms: number }> {
+    const c = opened.get(name)!;
+    let committed = 0;
+    let failed = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: callers }, async (_, k) => {
+        const r = rng(500 + k);
+        for (let i = 0; i < each; i++) {
+          try {
+            await c.transfer(...pair(r, players), 1);
+            committed++;
+          } catch {
+            failed++;
+          }
+        }
+      }),
+    );
+    return { committed, failed, ms: performance.now() - t0 };
+  },
+
   /** Workload 6: transfers among `players` overlapping players for `ms`; returns how many committed. */
   async contendRun(name: string, ms: number, seed: number, players: number): Promise<{ committed: number; failed: number; ms: number }> {
     const c = opened.get(name)!;

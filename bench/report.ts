@@ -36,6 +36,7 @@ export interface BrowserResult {
   transfers: (TransferResult & { sizeMB: number })[];
   cold: { contender: string; sizeMB: number; ms: number; bytes?: number }[];
   analytic: AnalyticResult[];
+  callers: { contender: string; callers: number; each: number; one: { committed: number; failed: number; ms: number; tps: number }; many: { committed: number; failed: number; ms: number; tps: number }; ratio: number }[];
   contention: { contender: string; tabs: number; players: number; ms: number; oneTab: { committed: number; failed: number; ms: number; tps: number }; manyTabs: { committed: number; failed: number; ms: number; tps: number }[]; manyTps: number; ratio: number }[];
   backup: { sizeMB: number; exportMs: number; restoreMs: number; backupBytes: number; memory: { phase: string; bytes: number; source: string }[] } | null;
   errors: { what: string; error: string }[];
@@ -92,6 +93,10 @@ export function computeGoals(r: BrowserResult): Goal[] {
   const pc = r.cold.find((c) => c.contender === 'pacioli-strict' && c.sizeMB === cs)?.ms ?? null;
   const rc = r.cold.find((c) => c.contender === 'raw-idb-read' && c.sizeMB === cs)?.ms;
   goals.push(goal(`cold open at ${cs ?? '?'} MB: Pacioli / raw IndexedDB read of the same bytes`, ratio(pc, rc), '≤ 2.0', (v) => v <= 2.0, why('cold open pacioli-strict')));
+  const pcall = (r.callers ?? []).find((c) => c.contender === 'pacioli-strict');
+  const dcall = (r.callers ?? []).find((c) => c.contender === 'dexie-strict');
+  goals.push(goal(`concurrent callers: Pacioli (strict) ${pcall?.callers ?? 10} callers in one tab, transfers/s / its one caller's`, pcall ? pcall.ratio : null, '≥ 4.0', (v) => v >= 4.0, why('callers pacioli-strict')));
+  goals.push(goal(`concurrent callers: Pacioli (strict) / Dexie (strict), ${pcall?.callers ?? 10} callers in one tab, transfers/s`, pcall && dcall ? pcall.many.tps / dcall.many.tps : null, '≥ 4.0', (v) => v >= 4.0, pcall ? why('callers dexie-strict') : why('callers pacioli-strict')));
   const ct = r.contention.find((c) => c.contender === 'pacioli-strict');
   goals.push(goal(`contention: Pacioli (strict) ${ct?.tabs ?? 4} tabs total transfers/s / one tab's`, ct ? ct.ratio : null, '≥ 0.5', (v) => v >= 0.5, why('contention pacioli-strict')));
   return goals;
@@ -163,6 +168,9 @@ export function renderMarkdown(results: BrowserResult[]): string {
     out.push('', '### 5. Cold open (navigation start → first answered query)', '', '| contender | size | ms |', '|---|---|---|');
     for (const c of r.cold) out.push(`| ${label(c.contender)} | ${c.sizeMB} MB${c.bytes ? ` (${f(c.bytes / 1048576, 1)} MB read)` : ''} | ${f(c.ms, 0)} |`);
     if (r.cold.length === 0) out.push('| not measured | | |');
+    out.push('', '### 8. Concurrent callers in one tab (each makes its transfers one after another)', '', '| contender | callers × transfers | 1 caller /s | N callers /s | ratio | failed |', '|---|---|---|---|---|---|');
+    for (const c of r.callers ?? []) out.push(`| ${label(c.contender)} | ${c.callers} × ${c.each} | ${f(c.one.tps, 0)} | ${f(c.many.tps, 0)} | ${f(c.ratio)} | ${c.many.failed} |`);
+    if (!r.callers?.length) out.push('| not measured | | | | | |');
     out.push('', '### 6. Contention (tabs of one origin, transfers among overlapping players)', '', '| contender | players | 1 tab /s | N tabs total /s | per tab /s | ratio | failed |', '|---|---|---|---|---|---|---|');
     for (const c of r.contention) {
       out.push(`| ${label(c.contender)} | ${c.players} | ${f(c.oneTab.tps, 0)} | ${c.tabs} tabs: ${f(c.manyTps, 0)} | ${c.manyTabs.map((x) => f(x.tps, 0)).join(', ')} | ${f(c.ratio)} | ${c.manyTabs.reduce((s, x) => s + x.failed, 0)} |`);

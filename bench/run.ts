@@ -56,6 +56,8 @@ export const params = {
   analyticReps: num('BENCH_ANALYTIC_REPS', SMOKE ? 1 : 3),
   contentionMs: num('BENCH_CONTENTION_MS', pick(300, 3000, 4000)),
   contentionTabs: num('BENCH_CONTENTION_TABS', 4),
+  callers: num('BENCH_CALLERS', 10),
+  callerTransfers: num('BENCH_CALLER_TRANSFERS', pick(100, 10, 100)),
   contentionPlayers: num('BENCH_CONTENTION_PLAYERS', 8),
   contentionContenders: list('BENCH_CONTENTION_CONTENDERS', SMOKE ? 'pacioli-strict' : 'pacioli-strict,dexie-strict') as ContenderName[],
   /** Contenders run at sizes of 20 MB and more (filling 50 MB of Dexie takes ~1.5 min here): those the goals need, plus Pacioli relaxed. */
@@ -97,6 +99,7 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
     cold: [],
     analytic: [],
     contention: [],
+    callers: [],
     backup: null,
     errors: [],
     notMeasured: [],
@@ -216,6 +219,23 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
       if (!a) continue;
       result.analytic.push(a);
       log(`${browser}: ${contender}: import ${a.rowsPerSecond.toFixed(0)} rows/s (p50 of ${a.importMs.n}), totals over ${a.totalRows} rows ${a.totalsMs.p50.toFixed(0)} ms, last 50 ${a.last50Ms.p50.toFixed(2)} ms`);
+    }
+
+    // Workload 8: concurrent callers in one tab.
+    for (const contender of params.contentionContenders) {
+      if (!params.contenders.includes(contender)) continue;
+      await attempt(`callers ${contender}`, async () => {
+        const name = `w8-${contender}`;
+        const { callers, callerTransfers: each, contentionPlayers: players } = params;
+        await page.evaluate(({ contender, name }) => window.bench.contendOpen(contender, name), { contender, name });
+        await page.evaluate(({ name, players }) => window.bench.callersRun(name, 2, 20, players), { name, players }); // warm-up
+        const one = await page.evaluate(({ name, each, players }) => window.bench.callersRun(name, 1, each, players), { name, each, players });
+        const many = await page.evaluate(({ name, callers, each, players }) => window.bench.callersRun(name, callers, each, players), { name, callers, each, players });
+        const tps = (x: { committed: number; ms: number }) => x.committed / (x.ms / 1000);
+        result.callers.push({ contender, callers, each, one: { ...one, tps: tps(one) }, many: { ...many, tps: tps(many) }, ratio: tps(many) / tps(one) });
+        log(`${browser}: callers ${contender}: 1 caller ${tps(one).toFixed(0)}/s, ${callers} callers ${tps(many).toFixed(0)}/s (${(tps(many) / tps(one)).toFixed(2)}x)`);
+        await page.evaluate(() => window.bench.wipe());
+      });
     }
 
     // Workload 6.
