@@ -95,7 +95,7 @@ export class Commits {
           pending = engine.pending(next);
         } catch (error) {
           engine.rollback();
-          throw toStoreError(error);
+          throw error;
         }
         if (pending.kind !== 'log' || replica.persistence.cleared) {
           // A snapshot (or nothing) cannot join a batch: it goes once the batch before it is durable.

@@ -73,7 +73,12 @@ export class GroupCommit {
         this.queue = [];
         return;
       }
-      this.durable(batch);
+      try {
+        this.durable(batch);
+      } catch (error) {
+        // Bookkeeping failed (the store closed meanwhile): the writes are durable all the same.
+        console.warn(`[pacioli] after a durable batch: ${String(error)}`);
+      }
       for (const w of batch) w.done();
     }
   }
