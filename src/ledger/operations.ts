@@ -92,6 +92,17 @@ function replayed(e: Sql, key: string | undefined, request: string): Receipt | u
   return { id: row.id as string, replayed: true };
 }
 
+/**
+ * The common start of an idempotent operation: its checked amount and key,
+ * the request it stands for, and the earlier receipt when this is a retry.
+ */
+function idempotent(e: Sql, amount: bigint, what: string, options: { idempotencyKey?: string } | undefined, request: unknown[]) {
+  const value = amountArg(amount, what);
+  const key = keyArg(options);
+  const text = JSON.stringify([...request, value.toString()]);
+  return { value, key, request: text, earlier: replayed(e, key, text) };
+}
+
 function debitable(account: { balance: bigint }, amount: bigint, who: string): void {
   if (account.balance < amount) {
     throw new StoreError('INSUFFICIENT_FUNDS', `${who} has ${account.balance}, cannot pay ${amount}`);
@@ -121,10 +132,7 @@ export const ledgerOps = {
   },
 
   transfer(e: Sql, from: string, to: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
-    const value = amountArg(amount, 'transfer amount');
-    const key = keyArg(options);
-    const request = JSON.stringify(['transfer', idArg(from, 'from'), idArg(to, 'to'), value.toString()]);
-    const earlier = replayed(e, key, request);
+    const { value, key, request, earlier } = idempotent(e, amount, 'transfer amount', options, ['transfer', idArg(from, 'from'), idArg(to, 'to')]);
     if (earlier) return earlier;
     if (from === to) throw new StoreError('INVALID_ARGUMENT', 'a transfer needs two different players');
     const payer = player(e, from);
@@ -144,10 +152,7 @@ export const ledgerOps = {
   },
 
   recordBet(e: Sql, gameId: string, playerId: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
-    const value = amountArg(amount, 'bet');
-    const key = keyArg(options);
-    const request = JSON.stringify(['bet', idArg(gameId, 'game id'), idArg(playerId, 'player id'), value.toString()]);
-    const earlier = replayed(e, key, request);
+    const { value, key, request, earlier } = idempotent(e, amount, 'bet', options, ['bet', idArg(gameId, 'game id'), idArg(playerId, 'player id')]);
     if (earlier) return earlier;
     const game = e.query(LOOKUPS.game, [gameId])[0];
     // The operation row's foreign key refuses a missing game too; this gives the clearer error first.
