@@ -58,6 +58,19 @@ describe('change capture', () => {
     copy.close();
   });
 
+  it('replays TEXT that is not valid UTF-8 byte for byte (a string would turn it into U+FFFD)', async () => {
+    const e = await fresh(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)`);
+    const sql = await loadSql();
+    const before = e.export();
+    const pending = inTx(e, 1, (e) => e.run(`INSERT INTO t(v) VALUES (CAST(x'ff00c328' AS TEXT)), ('✓ plain')`));
+    const copy = new Engine(sql, before);
+    copy.replay([{ seq: 1, bytes: (pending as { entry: Uint8Array }).entry }]);
+    const bytes = (x: Engine) => x.query(`SELECT typeof(v) AS t, hex(v) AS h FROM t ORDER BY id`);
+    expect(bytes(copy)).toEqual([{ t: 'text', h: 'FF00C328' }, { t: 'text', h: 'E29C9320706C61696E' }]);
+    expect(bytes(copy)).toEqual(bytes(e));
+    copy.close();
+  });
+
   it('says when the schema has foreign keys that SQLite checks only at COMMIT', async () => {
     expect((await fresh()).checksAtCommit).toBe(false);
     const e = await fresh(`CREATE TABLE p(id INTEGER PRIMARY KEY); CREATE TABLE c(p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)`);

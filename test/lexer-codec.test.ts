@@ -64,7 +64,7 @@ describe('change codec', () => {
         deletes: [1, -(2n ** 63n), 2 ** 53 - 1],
         upserts: [
           { rowid: -(2 ** 53 - 1), values: [{ type: 'integer', value: 2n ** 63n - 1n }, { type: 'real', value: -0.1 }] },
-          { rowid: 2n ** 62n, values: [{ type: 'text', value: '✓ €' }, { type: 'blob', value: new Uint8Array([0, 255]) }] },
+          { rowid: 2n ** 62n, values: [{ type: 'text', value: new TextEncoder().encode('✓ €') }, { type: 'blob', value: new Uint8Array([0, 255]) }] },
           { rowid: 0, values: [{ type: 'null' }, { type: 'integer', value: -(2 ** 53 - 1) }] },
         ],
       },

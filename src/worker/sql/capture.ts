@@ -92,7 +92,9 @@ export class ChangeCapture {
       const columns = cols.filter(([, hidden]) => hidden === 0).map(([n]) => String(n));
       const rowid = rowidAlias(columns);
       const typeCodes = columns.map((c) => `substr(typeof(${quoteId(c)}),1,1)`).join('||');
-      const select = `SELECT ${typeCodes}, ${columns.map(quoteId).join(', ')} FROM main.${quoteId(table)} WHERE ${rowid} = CAST(? AS INTEGER)`;
+      // TEXT is read as its bytes: not every TEXT is valid UTF-8 (CAST(x'ff' AS TEXT)), and a string would not keep it.
+      const values = columns.map((c) => `CASE typeof(${quoteId(c)}) WHEN 'text' THEN CAST(${quoteId(c)} AS BLOB) ELSE ${quoteId(c)} END`);
+      const select = `SELECT ${typeCodes}, ${values.join(', ')} FROM main.${quoteId(table)} WHERE ${rowid} = CAST(? AS INTEGER)`;
       this.tables.set(table, { columns, rowid, select });
       if (!rowid) continue;
       const literal = `'${table.replaceAll("'", "''")}'`;
@@ -181,7 +183,7 @@ export class ChangeCapture {
         stmt.bind([table]);
         if (stmt.step()) {
           const [rowid, seq] = getBigIntRow(stmt) as [bigint, bigint];
-          upserts.push({ rowid: normalizeInt(rowid), values: [{ type: 'text', value: table }, { type: 'integer', value: normalizeInt(seq) }] });
+          upserts.push({ rowid: normalizeInt(rowid), values: [{ type: 'text', value: new TextEncoder().encode(table) }, { type: 'integer', value: normalizeInt(seq) }] });
         }
         stmt.reset();
       }
@@ -206,7 +208,7 @@ export class ChangeCapture {
           values.push({ type: 'real', value: v as number });
           break;
         case 't':
-          values.push({ type: 'text', value: v as string });
+          values.push({ type: 'text', value: v as Uint8Array }); // selected as its bytes (see refreshSchema)
           break;
         case 'b':
           values.push({ type: 'blob', value: v as Uint8Array });

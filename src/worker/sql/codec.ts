@@ -26,7 +26,8 @@ export type TypedValue =
   | { type: 'null' }
   | { type: 'integer'; value: number | bigint }
   | { type: 'real'; value: number }
-  | { type: 'text'; value: string }
+  /** TEXT as the bytes SQLite stores (UTF-8), kept exactly: a JavaScript string would replace invalid sequences. */
+  | { type: 'text'; value: Uint8Array }
   | { type: 'blob'; value: Uint8Array };
 
 /** The changes of one transaction to one table. */
@@ -128,7 +129,7 @@ export function encodeEntry(entry: ChangeEntry): Uint8Array {
         if (v.type === 'null') w.byte(0);
         else if (v.type === 'integer') w.int(v.value);
         else if (v.type === 'real') w.real(v.value);
-        else if (v.type === 'text') (w.byte(4), w.str(v.value));
+        else if (v.type === 'text') (w.byte(4), w.bytes(v.value));
         else (w.byte(5), w.bytes(v.value));
       }
     }
@@ -233,7 +234,7 @@ class Reader {
         this.at += 8;
         return { type: 'real', value: this.view.getFloat64(this.at - 8, true) };
       case 4:
-        return { type: 'text', value: this.str() };
+        return { type: 'text', value: this.bytes() };
       case 5:
         return { type: 'blob', value: this.bytes() };
       default:

@@ -68,7 +68,8 @@ function applyChanges(db: Database, tables: readonly TableChanges[], statements:
         const shape = row.values.map((v) => v.type[0]).join('');
         // Keyed by the column list too: entries written before and after an ALTER TABLE differ in it.
         const stmt = prepare(`upsert\0${t.table}\0${columns}\0${shape}`, () => {
-          const params = row.values.map((v) => (v.type === 'integer' ? 'CAST(? AS INTEGER)' : v.type === 'real' ? 'CAST(? AS REAL)' : '?'));
+          // TEXT arrives as its bytes: CAST(blob AS TEXT) stores exactly those bytes, valid UTF-8 or not.
+          const params = row.values.map((v) => (v.type === 'integer' ? 'CAST(? AS INTEGER)' : v.type === 'real' ? 'CAST(? AS REAL)' : v.type === 'text' ? 'CAST(? AS TEXT)' : '?'));
           return `INSERT OR REPLACE INTO ${target}(${rowid}, ${columns}) VALUES (CAST(? AS INTEGER), ${params.join(', ')})`;
         });
         stmt.run([
