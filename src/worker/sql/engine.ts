@@ -47,6 +47,9 @@ export class Engine {
   private openDb(image: Uint8Array | undefined): Database {
     const db = new this.sql.Database(image);
     try {
+      // A new database frees deleted pages on demand (export), so a snapshot shrinks when data is
+      // deleted: a store that filled its quota can make room again. It moves pages, never rowids.
+      if (!image) db.exec('PRAGMA auto_vacuum = INCREMENTAL');
       // MEMORY journal: the file lives in memory and IndexedDB is the durable copy,
       // so a rollback journal on MEMFS would only cost time (about 25x per write).
       db.exec('PRAGMA journal_mode=MEMORY; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA trusted_schema=OFF');
@@ -248,8 +251,13 @@ export class Engine {
     if (this.schemaTouched) this.capture.refreshSchema();
   }
 
-  /** The whole database file. Not inside a write transaction: sql.js refuses that. */
+  /**
+   * The whole database file, without free pages where the database allows
+   * it (stores created with incremental auto-vacuum). Not inside a write
+   * transaction: sql.js refuses that.
+   */
   export(): Uint8Array {
+    if ((this.db.exec('PRAGMA freelist_count')[0]?.values[0]?.[0] as number) > 0) this.db.exec('PRAGMA incremental_vacuum');
     return this.db.export();
   }
 
