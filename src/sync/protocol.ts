@@ -40,11 +40,16 @@ export const IdSchema = z
   .max(128)
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
+const DECIMAL = /^(0|[1-9][0-9]{0,18})$/;
+
+/** True for a decimal string of an integer from 0 to 2^63 - 1, without sign or leading zeros. */
+export function isInt64String(s: string): boolean {
+  // Zod runs refinements even after a failed regex, so this must not trust the regex ran first.
+  return DECIMAL.test(s) && BigInt(s) <= INT64_MAX;
+}
+
 /** An amount: a decimal string of a non-negative integer no larger than 2^63 - 1, without sign or leading zeros. */
-export const AmountSchema = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a decimal integer string')
-  .refine((s) => BigInt(s) <= INT64_MAX, 'must fit in 64 bits');
+export const AmountSchema = z.string().refine(isInt64String, 'must be a decimal integer string from 0 to 2^63-1');
 
 /** An amount that must be more than zero (transfers, bets). */
 export const PositiveAmountSchema = AmountSchema.refine((s) => s !== '0', 'must be positive');
@@ -132,11 +137,7 @@ export interface LogOp {
 
 /** Query of `GET /ops`: ops with seq after `after`, at most `limit`, waiting up to `wait` seconds when none. */
 export const PullQuerySchema = z.strictObject({
-  after: z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,18})$/)
-    .refine((s) => BigInt(s) <= INT64_MAX)
-    .default('0'),
+  after: z.string().refine(isInt64String, 'must be a seq: a decimal integer string').default('0'),
   limit: z.coerce.number().int().min(1).max(MAX_PULL_OPS).default(MAX_PULL_OPS),
   wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(0),
 });
