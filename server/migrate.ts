@@ -37,45 +37,56 @@ function checkList(list: readonly ServerMigration[]): void {
   }
 }
 
+/** A one-row table whose row every migrating transaction locks first, so instances migrate one at a time. */
+const LOCK_TABLE = 'pacioli_server_migration_lock';
+
+async function ensureTables(sql: Sql): Promise<void> {
+  for (const ddl of [
+    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
+      version integer PRIMARY KEY CHECK (version > 0),
+      name text NOT NULL,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE} (id integer PRIMARY KEY CHECK (id = 1))`,
+    `INSERT INTO ${LOCK_TABLE} (id) VALUES (1) ON CONFLICT DO NOTHING`,
+  ]) {
+    // Two instances creating the same table at the same instant: one of them sees a duplicate; the table is there.
+    await sql.unsafe(ddl).catch((e: { code?: string }) => {
+      if (e.code !== '23505' && e.code !== '42P07') throw e;
+    });
+  }
+}
+
 /**
  * Brings the database to the newest migration in `list`; returns how many it
- * applied. Safe to run from several server instances at once: the loser of a
- * race sees the winner's bookkeeping row and goes on from there.
+ * applied. Safe to run from several server instances at once: each migration
+ * runs under the lock row and re-reads what is applied once it holds it.
  */
 export async function migrate(sql: Sql, list: readonly ServerMigration[] = SERVER_MIGRATIONS): Promise<number> {
   checkList(list);
-  await sql.unsafe(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
-    version integer PRIMARY KEY CHECK (version > 0),
-    name text NOT NULL,
-    checksum text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`).catch((e: { code?: string }) => {
-    if (e.code !== '23505' && e.code !== '42P07') throw e; // another instance created it at the same moment
-  });
+  await ensureTables(sql);
+  const known = new Map(list.map((m) => [m.version, m]));
   let applied = 0;
-  for (let round = 0; ; round++) {
-    const rows = await sql<{ version: number; checksum: string }[]>`SELECT version, checksum FROM ${sql(MIGRATIONS_TABLE)} ORDER BY version`;
-    const known = new Map(list.map((m) => [m.version, m]));
-    for (const row of rows) {
-      const m = known.get(row.version);
-      if (!m) throw new MigrationError('SCHEMA_AHEAD', `the database has migration ${row.version}, which this server does not know: it is older than the schema`);
-      if (checksum(m.up) !== row.checksum) {
-        throw new MigrationError('MIGRATION_CHECKSUM', `migration ${m.version} (${m.name}) was changed after it was applied`);
+  for (;;) {
+    const more = await sql.begin(async (tx) => {
+      await tx`SELECT id FROM ${tx(LOCK_TABLE)} WHERE id = 1 FOR UPDATE`;
+      const rows = await tx<{ version: number; checksum: string }[]>`SELECT version, checksum FROM ${tx(MIGRATIONS_TABLE)} ORDER BY version`;
+      for (const row of rows) {
+        const m = known.get(row.version);
+        if (!m) throw new MigrationError('SCHEMA_AHEAD', `the database has migration ${row.version}, which this server does not know: it is older than the schema`);
+        if (checksum(m.up) !== row.checksum) {
+          throw new MigrationError('MIGRATION_CHECKSUM', `migration ${m.version} (${m.name}) was changed after it was applied`);
+        }
       }
-    }
-    const done = new Set(rows.map((r) => r.version));
-    const next = list.find((m) => !done.has(m.version));
-    if (!next) return applied;
-    try {
-      await sql.begin(async (tx) => {
-        await tx.unsafe(next.up);
-        await tx`INSERT INTO ${tx(MIGRATIONS_TABLE)} (version, name, checksum) VALUES (${next.version}, ${next.name}, ${checksum(next.up)})`;
-      });
-      applied++;
-    } catch (e) {
-      // Another instance applied it first (its row or one of its tables exists): read the table again.
-      const code = (e as { code?: string }).code;
-      if ((code !== '23505' && code !== '42P07') || round > list.length * 2) throw e;
-    }
+      const done = new Set(rows.map((r) => r.version));
+      const next = list.find((m) => !done.has(m.version));
+      if (!next) return false;
+      await tx.unsafe(next.up);
+      await tx`INSERT INTO ${tx(MIGRATIONS_TABLE)} (version, name, checksum) VALUES (${next.version}, ${next.name}, ${checksum(next.up)})`;
+      return true;
+    });
+    if (!more) return applied;
+    applied++;
   }
 }
