@@ -20,8 +20,9 @@ afterAll(() => server.close());
 
 const player = fc.constantFrom('p0', 'p1', 'p2', 'p3');
 const game = fc.constantFrom('g0', 'g1');
-const amount = fc.oneof(fc.bigInt({ min: 0n, max: 300n }), fc.bigInt({ min: 2n ** 61n, max: 2n ** 63n - 1n })).map(String);
-const positive = fc.oneof(fc.bigInt({ min: 1n, max: 300n }), fc.bigInt({ min: 2n ** 62n, max: 2n ** 63n - 1n })).map(String);
+// Mostly small amounts, so that balances run out exactly; now and then one near 2^63, so that the supply cap is hit.
+const amount = fc.oneof({ arbitrary: fc.bigInt({ min: 0n, max: 20n }), weight: 9 }, { arbitrary: fc.bigInt({ min: 2n ** 61n, max: 2n ** 63n - 1n }), weight: 1 }).map(String);
+const positive = fc.oneof({ arbitrary: fc.bigInt({ min: 1n, max: 20n }), weight: 9 }, { arbitrary: fc.bigInt({ min: 2n ** 62n, max: 2n ** 63n - 1n }), weight: 1 }).map(String);
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ type: fc.constant('createPlayer' as const), player, balance: amount }),
   fc.record({ type: fc.constant('setBalance' as const), player, balance: amount }),
@@ -31,10 +32,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     type: fc.constant('settleGame' as const),
     game,
-    payouts: fc.uniqueArray(fc.record({ player, amount: fc.bigInt({ min: 0n, max: 400n }).map(String) }), { selector: (p) => p.player, maxLength: 2 }),
+    payouts: fc.uniqueArray(fc.record({ player, amount: fc.bigInt({ min: 0n, max: 30n }).map(String) }), { selector: (p) => p.player, maxLength: 2 }),
   }),
 );
-const step = fc.record({ byOwner: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 4 }) });
+const step = fc.record({ byOwner: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 4, size: 'max' }) });
 
 function mints(o: Op): boolean {
   return o.type === 'setBalance' || (o.type === 'createPlayer' && o.balance !== '0');
@@ -42,8 +43,10 @@ function mints(o: Op): boolean {
 
 it('the server accepts what the local ledger accepts, and the log rebuilds its books', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+    fc.asyncProperty(fc.array(fc.bigInt({ min: 0n, max: 30n }), { minLength: 3, maxLength: 3 }), fc.array(step, { minLength: 1, maxLength: 12, size: 'max' }), async (opening, steps) => {
       const owner = await DeviceClient.create(server.url);
+      // Most players exist from the start, so that most ops reach the balance checks.
+      steps.unshift({ byOwner: true, ops: opening.map((b, i) => ({ type: 'createPlayer', player: `p${i}`, balance: String(b) })) });
       const member = await owner.invite();
       // The books as the server should have them: the same ops, applied locally in the order the server saw them.
       const mirror = await localLedger();
