@@ -1,0 +1,24 @@
+import { expect, inject, it } from 'vitest';
+import { runLoad } from '../../server/load';
+
+// The quick profile of `npm run load:sync`: a few devices, bounded in ops and time, every check of the full run.
+it('concurrent devices lose nothing, apply nothing twice, and keep the bank whole', async () => {
+  const report = await runLoad({
+    databaseUrl: inject('databaseUrl'),
+    ledgers: 2,
+    devicesPerLedger: 3,
+    opsPerDevice: 30,
+    batch: 5,
+    players: 4,
+    seconds: 20,
+    lostAnswers: 0.3,
+  });
+  expect(report.decided).toBeGreaterThan(0);
+  expect(report.decided).toBe(report.applied + report.rejected);
+  expect(report.resent).toBeGreaterThan(0);
+  expect(report.lost).toBe(0);
+  expect(report.doubleApplied).toBe(0);
+  expect(report.auditsDuringRun).toBeGreaterThan(0);
+  expect(report.auditFailures).toEqual([]);
+  expect(report.finalChecks).toEqual([]);
+}, 60_000);
