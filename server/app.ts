@@ -88,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.post('/v1/ledgers', async (request, reply) => {
     if (options.createToken !== undefined) {
-      const given = Buffer.from(bearer(request.headers.authorization) ?? '');
+      const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');
       const wanted = Buffer.from(options.createToken);
       if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new HttpError(401, 'UNAUTHORIZED', 'creating a ledger needs the server create token');
     }
@@ -134,14 +134,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return push(sql, device, ops, { ...txOptions, notify });
   });
 
-  app.get('/v1/ledgers/:ledger/ops', async (request): Promise<PullAnswer> => {
+  app.get('/v1/ledgers/:ledger/ops', async (request, reply): Promise<PullAnswer> => {
     const device = await authorise(request);
     const query = parse(PullQuerySchema, request.query);
     const after = BigInt(query.after);
     const deadline = Date.now() + query.wait * 1000;
     // Long-poll: answer at once when there is news, else wait for a notification (or a recheck) until the deadline.
     const gone = new AbortController();
-    request.raw.once('close', () => gone.abort());
+    // The response closes early only when the device hangs up; then the wait ends at once.
+    reply.raw.once('close', () => gone.abort());
     for (;;) {
       const answer = await pull(sql, device.ledgerId, after, query.limit);
       if (answer.ops.length > 0 || Date.now() >= deadline || gone.signal.aborted) return answer;

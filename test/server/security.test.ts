@@ -159,3 +159,18 @@ describe('hostile and malformed requests get a clear 4xx and change nothing', ()
     expect(await state()).toEqual(before);
   });
 });
+
+describe('creating a ledger', () => {
+  it('needs the create token when the server has one', async () => {
+    const createToken = 'create-token-made-up-for-this-run-' + Math.random().toString(36).slice(2);
+    const gated = await startServer({ createToken });
+    try {
+      expect((await call(gated.url, 'POST', '/v1/ledgers', { body: {} })).status).toBe(401);
+      expect((await call(gated.url, 'POST', '/v1/ledgers', { body: {}, token: createToken + 'x' })).status).toBe(401);
+      expect((await call(gated.url, 'POST', '/v1/ledgers', { body: { role: 'owner' }, token: createToken })).status).toBe(400);
+      expect(await call(gated.url, 'POST', '/v1/ledgers', { body: {}, token: createToken })).toMatchObject({ status: 201, body: { role: 'owner' } });
+    } finally {
+      await gated.close();
+    }
+  });
+});
