@@ -7,7 +7,7 @@
  * or rejected with a reason. Either outcome is kept under the op's
  * idempotency key, so a retried push answers with it again and applies nothing.
  */
-import type { LogOp, Op, PendingOp, PullAnswer, PushAnswer, PushResult } from '../src/sync/protocol';
+import type { LogOp, Op, PendingOp, PullAnswer, PushAnswer, PushResult, RejectionReason } from '../src/sync/protocol';
 import type { Device } from './auth';
 import { transact, type Isolation, type Sql, type Tx } from './db';
 import { HttpError } from './errors';
@@ -46,7 +46,7 @@ async function earlier(tx: Tx, device: Device, p: PendingOp): Promise<PushResult
   }
   return row.seq !== null
     ? { deviceSeq: p.deviceSeq, key: p.key, status: 'applied', seq: String(row.seq) }
-    : { deviceSeq: p.deviceSeq, key: p.key, status: 'rejected', reason: row.reason as never, message: row.message ?? '' };
+    : { deviceSeq: p.deviceSeq, key: p.key, status: 'rejected', reason: row.reason as RejectionReason, message: row.message ?? '' };
 }
 
 async function write(tx: Tx, device: Device, p: PendingOp, decided: Plan, seq: bigint | null): Promise<void> {

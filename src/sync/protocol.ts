@@ -212,8 +212,5 @@ export interface ErrorAnswer {
   expectedDeviceSeq?: number;
 }
 
-/** A ledger id in a URL: what the server issues (a UUID). */
-export const LedgerIdSchema = z.uuid();
-
 /** Largest request body the server reads, in bytes. */
 export const MAX_PUSH_BYTES = 1024 * 1024;
