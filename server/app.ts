@@ -62,7 +62,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Fastify refuses bodies over the limit (413), non-JSON content types (415), bad JSON and
   // __proto__ keys (400) before any handler runs.
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_PUSH_BYTES, return503OnClosing: true });
-  app.addHook('onClose', () => watcher.close());
+  // Release waiting long-polls first, so that closing does not wait out their deadlines.
+  app.addHook('preClose', () => watcher.close());
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof HttpError) return reply.status(error.status).send(error.body());
@@ -145,7 +146,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.raw.once('close', () => gone.abort());
     for (;;) {
       const answer = await pull(sql, device.ledgerId, after, query.limit);
-      if (answer.ops.length > 0 || Date.now() >= deadline || gone.signal.aborted) return answer;
+      // Closing: this connection would otherwise linger as keep-alive and hold the server's close up.
+      if (watcher.closed) void reply.header('connection', 'close');
+      if (answer.ops.length > 0 || Date.now() >= deadline || gone.signal.aborted || watcher.closed) return answer;
       const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       await watcher.wait(device.ledgerId, AbortSignal.any([gone.signal, timeout]));
     }

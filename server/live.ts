@@ -14,6 +14,8 @@ import { CHANNEL } from './log';
 export class HeadWatcher {
   private readonly waiters = new Map<string, Set<() => void>>();
   private unlisten: (() => Promise<void>) | undefined;
+  /** Set by `close()`: waits end at once, so the server can stop. */
+  closed = false;
 
   constructor(
     private readonly sql: Sql,
@@ -46,12 +48,13 @@ export class HeadWatcher {
       const timer = setTimeout(finish, this.recheckMs);
       signal.addEventListener('abort', finish);
       set.add(finish);
-      if (signal.aborted) finish();
+      if (signal.aborted || this.closed) finish();
     });
   }
 
   /** Stops listening and releases every waiter. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const set of this.waiters.values()) for (const fn of [...set]) fn();
     await this.unlisten?.();
   }

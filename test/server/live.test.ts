@@ -115,3 +115,17 @@ describe('concurrency', () => {
     expect(await owner.audit()).toMatchObject({ ok: true, totalSupply: '100' });
   });
 });
+
+describe('shutdown', () => {
+  it('answers waiting long-polls at once when the server closes', async () => {
+    const own = await startServer();
+    const owner = await DeviceClient.create(own.url);
+    const waiting = pull(owner, 'after=0&wait=30');
+    await new Promise((r) => setTimeout(r, 200));
+    const t = Date.now();
+    await own.close();
+    const r = await waiting;
+    expect(r.body).toEqual({ ops: [], head: '0', more: false });
+    expect(Date.now() - t).toBeLessThan(3000);
+  });
+});
