@@ -51,9 +51,11 @@ async function ensureTables(sql: Sql): Promise<void> {
     `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE} (id integer PRIMARY KEY CHECK (id = 1))`,
     `INSERT INTO ${LOCK_TABLE} (id) VALUES (1) ON CONFLICT DO NOTHING`,
   ]) {
-    // Two instances creating the same table at the same instant: one of them sees a duplicate; the table is there.
+    // Two instances creating the same table at the same instant: one of them may fail on a duplicate
+    // (a catalog key, the relation or its row type). The other made it, so the statement is now a no-op: run it again.
     await sql.unsafe(ddl).catch((e: { code?: string }) => {
-      if (e.code !== '23505' && e.code !== '42P07') throw e;
+      if (e.code !== '23505' && e.code !== '42P07' && e.code !== '42710') throw e;
+      return sql.unsafe(ddl);
     });
   }
 }
