@@ -51,19 +51,24 @@ async function earlier(tx: Tx, device: Device, p: PendingOp): Promise<PushResult
 
 async function write(tx: Tx, device: Device, p: PendingOp, decided: Plan, seq: bigint | null): Promise<void> {
   const ledger = device.ledgerId;
+  // Sent without waiting for each answer: postgres.js pipelines them on the transaction's one connection,
+  // in this order (so every foreign key finds its row), and one round trip carries them all.
+  const statements: Promise<unknown>[] = [];
   if (decided.ok) {
-    for (const a of decided.create) await tx`INSERT INTO account (ledger_id, kind, ref, balance) VALUES (${ledger}, ${a.kind}, ${a.ref}, 0)`;
-    if (decided.newGame) await tx`INSERT INTO game (ledger_id, id) VALUES (${ledger}, ${decided.newGame})`;
+    for (const a of decided.create) statements.push(tx`INSERT INTO account (ledger_id, kind, ref, balance) VALUES (${ledger}, ${a.kind}, ${a.ref}, 0)`);
+    if (decided.newGame) statements.push(tx`INSERT INTO game (ledger_id, id) VALUES (${ledger}, ${decided.newGame})`);
   }
-  await tx`INSERT INTO op (ledger_id, device_id, device_seq, key, kind, game, body, seq, reason, message)
+  statements.push(tx`INSERT INTO op (ledger_id, device_id, device_seq, key, kind, game, body, seq, reason, message)
     VALUES (${ledger}, ${device.id}, ${p.deviceSeq}, ${p.key}, ${p.op.type}, ${gameOf(p.op)}, ${canonical(p.op)}, ${seq},
-            ${decided.ok ? null : decided.reason}, ${decided.ok ? null : decided.message})`;
-  if (!decided.ok) return;
-  for (const m of decided.moves) {
-    await tx`INSERT INTO entry (ledger_id, seq, kind, ref, amount) VALUES (${ledger}, ${seq}, ${m.kind}, ${m.ref}, ${m.amount})`;
-    await tx`UPDATE account SET balance = ${m.before + m.amount} WHERE ledger_id = ${ledger} AND kind = ${m.kind} AND ref = ${m.ref}`;
+            ${decided.ok ? null : decided.reason}, ${decided.ok ? null : decided.message})`);
+  if (decided.ok) {
+    for (const m of decided.moves) {
+      statements.push(tx`INSERT INTO entry (ledger_id, seq, kind, ref, amount) VALUES (${ledger}, ${seq}, ${m.kind}, ${m.ref}, ${m.amount})`);
+      statements.push(tx`UPDATE account SET balance = ${m.before + m.amount} WHERE ledger_id = ${ledger} AND kind = ${m.kind} AND ref = ${m.ref}`);
+    }
+    if (decided.settles) statements.push(tx`UPDATE game SET status = 'settled' WHERE ledger_id = ${ledger} AND id = ${decided.settles}`);
   }
-  if (decided.settles) await tx`UPDATE game SET status = 'settled' WHERE ledger_id = ${ledger} AND id = ${decided.settles}`;
+  await Promise.all(statements);
 }
 
 /** Applies a device's pushed ops (already validated against the protocol) and answers with each outcome. */
