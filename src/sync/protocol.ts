@@ -18,7 +18,9 @@
  * A device authenticates with `Authorization: Bearer <deviceToken>` and may
  * reach only its own ledger. Errors are `ErrorAnswer` with status 400
  * (malformed), 401 (no or bad credential), 403 (another ledger, or a role
- * the device lacks), 404, 409 (sequence gap, idempotency key reused), 413.
+ * the device lacks), 404, 409 (sequence gap, idempotency key reused), 413
+ * (body over 1 MiB), 415 (body not JSON). server/README.md says what the
+ * client must do with each, and how the outbox and rebase fit.
  */
 import * as z from 'zod';
 
