@@ -22,7 +22,8 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   // Unit tests run in Node against sql.js directly; browser specs (e2e/) belong to Playwright.
-  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000 },
+  // The sync server's tests (test/server/) run against a real PostgreSQL that the global setup provides.
+  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, globalSetup: ['test/server/global-setup.ts'] },
   build: {
     target: 'es2022',
     rollupOptions: {

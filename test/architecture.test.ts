@@ -13,6 +13,7 @@ const SRC = resolve(import.meta.dirname, '../src');
 const ALLOWED: Record<string, string[]> = {
   shared: ['ledger:type'],
   ledger: ['shared'],
+  sync: ['shared', 'ledger'],
   client: ['shared', 'ledger'],
   index: ['client', 'shared', 'ledger'],
   app: ['index'],

@@ -1,0 +1,37 @@
+/**
+ * A protocol op as a call of the local ledger (src/ledger/operations.ts):
+ * what a device runs when it applies its own op at once, and when it rebases
+ * (replays the canonical log, then its still-pending ops). Runs inside the
+ * worker, in the transaction the host opened, like every ledger operation.
+ */
+import type { Sql } from '../shared/types';
+import { ledgerOps } from '../ledger/operations';
+import type { Op } from './protocol';
+
+/**
+ * Applies `op` to the local books. `key` (the op's idempotency key) becomes
+ * the local idempotency key of transfers and bets, so a local retry of the
+ * same op is recognised as one. Throws the local ledger's StoreError when the
+ * local state refuses the op.
+ */
+export function applyLocal(e: Sql, op: Op, key?: string): void {
+  const options = key === undefined ? undefined : { idempotencyKey: key };
+  switch (op.type) {
+    case 'createPlayer':
+      return ledgerOps.createPlayer(e, op.player, BigInt(op.balance));
+    case 'setBalance':
+      return ledgerOps.setBalance(e, op.player, BigInt(op.balance));
+    case 'transfer':
+      ledgerOps.transfer(e, op.from, op.to, BigInt(op.amount), options);
+      return;
+    case 'createGame':
+      ledgerOps.createGame(e, { id: op.game });
+      return;
+    case 'recordBet':
+      ledgerOps.recordBet(e, op.game, op.player, BigInt(op.amount), options);
+      return;
+    case 'settleGame':
+      // fromEntries defines own properties, so even a player named "__proto__" stays a payout.
+      return ledgerOps.settleGame(e, op.game, Object.fromEntries(op.payouts.map((p) => [p.player, BigInt(p.amount)])));
+  }
+}
