@@ -8,8 +8,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the figures of the current run accumulate. */
-export const FIGURES_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../test-results/faults-figures.jsonl');
+/** Where the figures of the current run accumulate (`FAULTS_FIGURES` keeps two runs apart). */
+export const FIGURES_FILE = process.env.FAULTS_FIGURES ? resolve(process.env.FAULTS_FIGURES) : resolve(dirname(fileURLToPath(import.meta.url)), '../../test-results/faults-figures.jsonl');
 
 /** What one test reports. Every count defaults to 0. */
 export interface Figures {
