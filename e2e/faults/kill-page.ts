@@ -70,6 +70,8 @@ export function startWork(plan: WorkPlan): void {
         say({ t: 'ack', key, replayed: receipt.replayed });
       } catch (e) {
         say({ t: 'err', key, ...describe(e) });
+        // Only a refusal leaves the store usable; after anything else (a dead worker) stop, or the loop would spin.
+        if ((e as { code?: string }).code !== 'INSUFFICIENT_FUNDS') throw e;
       }
     };
     if (plan.mode === 'restore') {

@@ -17,9 +17,10 @@ import { test, expect, type Page } from '@playwright/test';
 import type { Migration } from '../../src/shared/types';
 import { BankModel } from './bank-model';
 import { record } from './figures';
-import { finish, inspect, retry, startWork, type KillMode, type Report, type WorkPlan } from './kill-page';
+import type { KillMode, WorkPlan } from './kill-page';
 import { launch, newProfile, removeProfile, type Engine, type Launched } from './launch';
 import { SIZES } from './profile';
+import { AIM, checkBooks, createBooks, runUntilAimed, toHarness } from './rounds';
 import { derivedSeed, Rng, suiteSeed } from './rng';
 
 const PLAYERS = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
@@ -27,14 +28,6 @@ const OPENING = 10_000n;
 const SUPPLY = OPENING * BigInt(PLAYERS.length);
 const NAME = 'kill-books';
 const MODES: readonly KillMode[] = ['commit', 'commit', 'fold', 'fold', 'restore', 'migration'];
-
-/** Where in the workload each mode aims, and the spread of the kill after it (ms). */
-const AIM: Record<KillMode, { event: Report['t']; nth: [number, number]; delay: [number, number] }> = {
-  commit: { event: 'ack', nth: [1, 1], delay: [0, 1200] },
-  fold: { event: 'fold-start', nth: [1, 3], delay: [0, 30] },
-  restore: { event: 'restore-start', nth: [1, 1], delay: [0, 60] },
-  migration: { event: 'migrate-start', nth: [1, 1], delay: [0, 400] },
-};
 
 function migration(version: number): Migration {
   return {
@@ -46,14 +39,10 @@ function migration(version: number): Migration {
   };
 }
 
+/** The harness in the browser's first tab. */
 async function harnessPage(browser: Launched, baseURL: string): Promise<Page> {
-  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  await page.goto(`${baseURL}/e2e/harness.html`);
-  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
-  return page;
+  return toHarness(browser.context.pages()[0] ?? (await browser.context.newPage()), baseURL);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lose, tear and double nothing', async ({ browserName, baseURL }) => {
   const engine = browserName as Engine;
@@ -71,12 +60,7 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
   let kills = 0;
   const byMode: Record<string, number> = {};
   try {
-    const setup = await harnessPage(browser, baseURL!);
-    await setup.evaluate(async ({ name, players, opening }) => {
-      const ledger = await window.pacioli.openLedger({ name });
-      for (const p of players) await ledger.createPlayer(p, BigInt(opening));
-      await ledger.store.close();
-    }, { name: NAME, players: PLAYERS, opening: Number(OPENING) });
+    await createBooks(await harnessPage(browser, baseURL!), NAME, PLAYERS, OPENING);
 
     for (let round = 1; round <= SIZES.kills; round++) {
       const mode = rng.pick(MODES);
@@ -92,33 +76,14 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
         model.migrationStarted = plan.newMigration.version;
       }
       const page = await harnessPage(browser, baseURL!);
-      let seen = 0;
-      let failure = '';
-      const aimed = new Promise<void>((resolve) => {
-        page.on('console', (message) => {
-          const text = message.text();
-          if (!text.startsWith('FAULT ')) return;
-          const report = JSON.parse(text.slice(6)) as Report;
-          model.observe(report);
-          if (report.t === 'fail') failure ||= `${report.what}: ${report.code}: ${report.message}`;
-          if (report.t === aim.event && ++seen === nth) resolve();
-        });
-      });
-      await page.evaluate(startWork, plan);
-      await Promise.race([aimed, sleep(15_000)]);
-      await sleep(delay);
+      const failure = await runUntilAimed(page, plan, model, nth, delay);
       await browser.kill();
       kills++;
-      if (failure && !/CLOSED|worker|Target|closed/i.test(failure)) model.tally.problems.push(`round ${round} (${mode}): the workload failed before the kill: ${failure}`);
+      if (failure() && !/CLOSED|worker|Target|closed/i.test(failure())) model.tally.problems.push(`round ${round} (${mode}): the workload failed before the kill: ${failure()}`);
 
       browser = await launch(engine, dir);
       const check = await harnessPage(browser, baseURL!);
-      const found = await check.evaluate(inspect, { name: NAME, migrations, players: PLAYERS });
-      const versions = migrations.map((m) => m.version);
-      const { retry: again, durableUnacked } = model.check(found, SUPPLY, versions);
-      const outcomes = await check.evaluate(retry, again);
-      const balances = await check.evaluate(finish, PLAYERS);
-      model.afterRetry(again, durableUnacked, outcomes, balances);
+      await checkBooks(check, model, NAME, migrations, SUPPLY);
       const t = model.tally;
       if (t.problems.length > 0) {
         throw new Error(`kill round ${round} (${mode}, seed ${seed}) found: ${t.problems.join(' | ')}`);
