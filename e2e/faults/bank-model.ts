@@ -48,8 +48,17 @@ export class BankModel {
     private readonly opening: bigint,
   ) {}
 
-  /** Resets the per-round state before a workload starts. */
-  beginRound(): void {
+  /** This round's planned keys. */
+  private roundKeys = new Set<string>();
+
+  /** Resets the per-round state before a workload starts, and learns its planned transfers. */
+  beginRound(round: number, planned: readonly { from: string; to: string; amount: number }[]): void {
+    this.roundKeys = new Set();
+    planned.forEach((t, i) => {
+      const key = `r${round}-${i}`;
+      this.transfers.set(key, { key, ...t });
+      this.roundKeys.add(key);
+    });
     this.inFlight = new Set();
     this.backupKeys = null;
     this.restoreStarted = this.restoreAcked = false;
@@ -61,7 +70,6 @@ export class BankModel {
   observe(report: Report): void {
     switch (report.t) {
       case 'start':
-        this.transfers.set(report.key, { key: report.key, from: report.from, to: report.to, amount: report.amount });
         this.inFlight.add(report.key);
         break;
       case 'ack':
@@ -154,7 +162,9 @@ export class BankModel {
         this.problem(`acknowledged transfer ${key} is missing after the relaunch`);
       }
     }
-    const durableUnacked = [...this.inFlight].filter((k) => present.has(k)).map((k) => this.transfers.get(k)!);
+    // Transfers of this round in the books but never acknowledged (their reports may have died with the browser).
+    const appliedSet = new Set(this.applied);
+    const durableUnacked = [...this.roundKeys].filter((k) => present.has(k) && !appliedSet.has(k)).map((k) => this.transfers.get(k)!);
     const expectedKeys = [...this.applied.filter((k) => present.has(k)), ...durableUnacked.map((t) => t.key)];
     if (!this.sameBalances(found.balances, this.balancesOf(expectedKeys))) {
       this.tally.torn++;
@@ -178,7 +188,7 @@ export class BankModel {
     }
     this.applied = expectedKeys;
     this.tally.unackedDurable += durableUnacked.length;
-    const retry = [...this.inFlight].filter((k) => !present.has(k)).map((k) => this.transfers.get(k)!);
+    const retry = [...this.inFlight].filter((k) => !present.has(k) && !appliedSet.has(k)).map((k) => this.transfers.get(k)!);
     return { retry: [...durableUnacked, ...retry], durableUnacked };
   }
 

@@ -11,7 +11,7 @@ import { record } from './figures';
 import type { KillMode, WorkPlan } from './kill-page';
 import { SIZES } from './profile';
 import { derivedSeed, Rng, suiteSeed } from './rng';
-import { AIM, checkBooks, createBooks, runUntilAimed, toHarness } from './rounds';
+import { AIM, checkBooks, createBooks, planTransfers, runUntilAimed, toHarness } from './rounds';
 import { injectIntoWorkers } from '../worker-faults';
 
 const PLAYERS = ['p0', 'p1', 'p2', 'p3'];
@@ -52,8 +52,9 @@ async function rounds(family: string, strike: Strike, context: BrowserContext, b
       const mode = rng.pick(MODES);
       const aim = AIM[mode];
       const [nth, delay] = [rng.int(...aim.nth), rng.int(aim.delay[0], Math.min(aim.delay[1], 600))];
-      model.beginRound();
-      const plan: WorkPlan = { name, mode, round, seed: rng.int(1, 2 ** 30), players: [...PLAYERS], migrations: [], compactAfterBytes: 2048 };
+      const transfers = planTransfers(rng, PLAYERS, 3000);
+      model.beginRound(round, transfers);
+      const plan: WorkPlan = { name, mode, round, transfers, players: [...PLAYERS], migrations: [], compactAfterBytes: 2048 };
       const page = await context.newPage();
       // Keeps the page's workers on window.e2eWorkers, so a test can terminate them.
       await injectIntoWorkers(page, () => undefined, null);
@@ -65,7 +66,7 @@ async function rounds(family: string, strike: Strike, context: BrowserContext, b
       const check = await toHarness(await context.newPage(), baseURL);
       await checkBooks(check, model, name, [], SUPPLY);
       await check.close();
-      if (model.tally.problems.length > 0) throw new Error(`${family} round ${round} (${mode}, seed ${seed}): ${model.tally.problems.join(' | ')}`);
+      if (model.tally.problems.length > 0) throw new Error(`${family} round ${round} (${mode}, seed ${seed}, FAULTS_SEED=${process.env.FAULTS_SEED}): ${model.tally.problems.join(' | ')}`);
     }
   } finally {
     const t = model.tally;

@@ -15,13 +15,18 @@ export interface WorkPlan {
   name: string;
   mode: KillMode;
   round: number;
-  seed: number;
   players: string[];
   /** Extra migrations already known (applied or pending), after the ledger's. */
   migrations: Migration[];
   /** In `migration` mode: the new migration the open applies. */
   newMigration?: Migration;
   compactAfterBytes: number;
+  /**
+   * The transfers to make, in order; the i-th has key `r<round>-<i>`. Node
+   * draws them, so it knows every key even if a console report is lost with
+   * the browser.
+   */
+  transfers: { from: string; to: string; amount: number }[];
 }
 
 /** A console report of the workload. */
@@ -37,14 +42,6 @@ export type Report =
 export function startWork(plan: WorkPlan): void {
   const say = (report: Report) => console.log(`FAULT ${JSON.stringify(report)}`);
   const describe = (e: unknown) => ({ code: (e as { code?: string }).code, message: String((e as Error).message ?? e) });
-  let state = plan.seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   const P = window.pacioli;
   void (async () => {
     const known = [...P.LEDGER_MIGRATIONS, ...plan.migrations];
@@ -59,11 +56,10 @@ export function startWork(plan: WorkPlan): void {
     const ledger = new P.Ledger(store);
     let i = 0;
     const transfer = async () => {
+      const planned = plan.transfers[i];
+      if (!planned) throw new Error('the planned transfers ran out');
       const key = `r${plan.round}-${i++}`;
-      const from = plan.players[Math.floor(random() * plan.players.length)]!;
-      let to = plan.players[Math.floor(random() * plan.players.length)]!;
-      if (to === from) to = plan.players[(plan.players.indexOf(from) + 1) % plan.players.length]!;
-      const amount = 1 + Math.floor(random() * 40);
+      const { from, to, amount } = planned;
       say({ t: 'start', key, from, to, amount });
       try {
         const receipt = await ledger.transfer(from, to, BigInt(amount), { idempotencyKey: key });

@@ -20,7 +20,7 @@ import { record } from './figures';
 import type { KillMode, WorkPlan } from './kill-page';
 import { launch, newProfile, removeProfile, type Engine, type Launched } from './launch';
 import { SIZES } from './profile';
-import { AIM, checkBooks, createBooks, runUntilAimed, toHarness } from './rounds';
+import { AIM, checkBooks, createBooks, planTransfers, runUntilAimed, toHarness } from './rounds';
 import { derivedSeed, Rng, suiteSeed } from './rng';
 
 const PLAYERS = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
@@ -49,7 +49,7 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
   test.setTimeout(60_000 + SIZES.kills * 30_000);
   const seed = derivedSeed(suiteSeed(), `kill-${engine}`);
   test.info().annotations.push({ type: 'seed', description: `FAULTS_SEED-derived kill seed ${seed} (replay with FAULTS_SEED)` });
-  console.log(`[faults] kill ${engine}: seed ${seed}, ${SIZES.kills} kills (FAULTS_SEED=${process.env.FAULTS_SEED ?? 'unset'})`);
+  console.log(`[faults] kill ${engine}: seed ${seed}, ${SIZES.kills} kills (replay: FAULTS_SEED=${process.env.FAULTS_SEED ?? '?'})`);
   const rng = new Rng(seed);
   const dir = newProfile(engine);
   const model = new BankModel(PLAYERS, OPENING);
@@ -68,8 +68,9 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
       const aim = AIM[mode];
       const nth = rng.int(...aim.nth);
       const delay = rng.int(...aim.delay);
-      model.beginRound();
-      const plan: WorkPlan = { name: NAME, mode, round, seed: rng.int(1, 2 ** 30), players: PLAYERS, migrations: [...migrations], compactAfterBytes: 2048 };
+      const transfers = planTransfers(rng, PLAYERS, 3000);
+      model.beginRound(round, transfers);
+      const plan: WorkPlan = { name: NAME, mode, round, transfers, players: PLAYERS, migrations: [...migrations], compactAfterBytes: 2048 };
       if (mode === 'migration') {
         plan.newMigration = migration(2 + migrations.length);
         migrations.push(plan.newMigration);
@@ -86,7 +87,7 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
       await checkBooks(check, model, NAME, migrations, SUPPLY);
       const t = model.tally;
       if (t.problems.length > 0) {
-        throw new Error(`kill round ${round} (${mode}, seed ${seed}) found: ${t.problems.join(' | ')}`);
+        throw new Error(`kill round ${round} (${mode}, seed ${seed}, FAULTS_SEED=${process.env.FAULTS_SEED}) found: ${t.problems.join(' | ')}`);
       }
     }
   } finally {

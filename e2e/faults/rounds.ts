@@ -7,6 +7,7 @@
 import type { Page } from '@playwright/test';
 import type { Migration } from '../../src/shared/types';
 import type { BankModel } from './bank-model';
+import type { Rng } from './rng';
 import { finish, inspect, retry, startWork, type KillMode, type Report, type WorkPlan } from './kill-page';
 
 /** Where in the workload each mode aims, and the spread of the strike after it (ms). */
@@ -67,4 +68,16 @@ export async function checkBooks(page: Page, model: BankModel, name: string, mig
   const outcomes = await page.evaluate(retry, again);
   const balances = await page.evaluate(finish, [...model.players]);
   model.afterRetry(again, durableUnacked, outcomes, balances);
+}
+
+/** `count` random transfers among `players` (small amounts, so refusals are rare but possible). */
+export function planTransfers(rng: Rng, players: readonly string[], count: number): WorkPlan['transfers'] {
+  const out: WorkPlan['transfers'] = [];
+  for (let i = 0; i < count; i++) {
+    const from = rng.pick(players);
+    let to = rng.pick(players);
+    if (to === from) to = players[(players.indexOf(from) + 1) % players.length]!;
+    out.push({ from, to, amount: rng.int(1, 40) });
+  }
+  return out;
 }
