@@ -5,7 +5,11 @@
  * the quota is reported (compact() rejects) and never loses the log; after
  * data is deleted, writes and folds work again; a reload shows exactly the
  * acknowledged writes.
-
+ *
+ * The second test is a DEFECT test: today the store cannot get out of a
+ * full quota. Deleting data is itself refused (its log entry does not fit),
+ * or, when it fits, the fold still writes the deleted pages (the image is
+ * not vacuumed) and is refused again, so no write ever succeeds again.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { record } from './figures';
@@ -96,4 +100,20 @@ test('past the quota, writes fail with QUOTA_EXCEEDED, the books stay readable a
     value: [acked, balanceA, true],
   });
   record({ family: 'quota', engine: browserName, rounds: 1, acked: acked + (transfer.ok ? 1 : 0), injected: 1, typedErrors: typed, untypedErrors: untyped, ms: Date.now() - started, note: `quota ${QUOTA} bytes: ${acked} blobs of ${BLOB} bytes fitted, then writes and folds were refused` });
+});
+
+test('after data is deleted at the quota, the fold and writes work again', async ({ context, baseURL, browserName }) => {
+  test.skip(browserName !== 'chromium', 'only Chromium lets a test set an origin’s quota (no Firefox recipe is known)');
+  test.setTimeout(120_000);
+  const page = await quotaPage(context, baseURL!);
+  await fill(page);
+  // What a user does: delete most of the data. Then the store must make room (fold) and take writes again.
+  const del = await inPage(page, `return (await s.run('DELETE FROM blob_t WHERE id > 2')).changes;`);
+  expect(del, `deleting data at the quota: ${JSON.stringify(del)}`).toMatchObject({ ok: true });
+  const fold = await inPage(page, `await s.compact(); return 1;`);
+  expect(fold, `the fold after deleting data: ${JSON.stringify(fold)}`).toMatchObject({ ok: true });
+  const write = await inPage(page, `await s.run('INSERT INTO blob_t (b) VALUES (randomblob(${BLOB}))'); return 1;`);
+  expect(write, `a write after data was deleted: ${JSON.stringify(write)}`).toMatchObject({ ok: true });
+  await reload(page);
+  expect(await inPage(page, `return [(await s.query('SELECT count(*) AS n FROM blob_t'))[0].n, (await L.audit()).ok];`)).toEqual({ ok: true, value: [3, true] });
 });
