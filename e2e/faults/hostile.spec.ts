@@ -112,6 +112,49 @@ test('ledger ids, amounts and keys at their limits pass, past them are refused t
   expect(r.reloaded).toEqual({ ok: true, supply: r.audit.supply });
 });
 
+test('TEXT that is not valid UTF-8 round-trips byte for byte through the log, a fold and a reload, or is refused', async ({ page, baseURL, browserName }) => {
+  await toHarness(page, baseURL!);
+  const HEX = ['FF', 'C328', 'EDA080', '00FF41', 'F4908080', 'C0AF', '41FE42'];
+  /** Runs SQL on the store (opened on first use); rows as plain data, or the error. */
+  const sql = (text: string, fresh = false) =>
+    page.evaluate(async ({ text, fresh }) => {
+      const w = window as unknown as { u?: Awaited<ReturnType<typeof window.pacioli.openStore>> };
+      if (fresh && w.u) {
+        await w.u.close();
+        w.u = undefined;
+      }
+      w.u ??= await window.pacioli.openStore({ name: 'hostile-utf8' });
+      try {
+        return { ok: true as const, rows: JSON.parse(JSON.stringify(await w.u.query(text))) as Record<string, unknown>[] };
+      } catch (e) {
+        return { ok: false as const, typed: window.pacioli.isStoreError(e), message: String((e as Error).message) };
+      }
+    }, { text, fresh });
+  expect(await sql('CREATE TABLE u (id INTEGER PRIMARY KEY, v TEXT)')).toMatchObject({ ok: true });
+  const want: { h: string }[] = [];
+  let refused = 0;
+  for (const h of HEX) {
+    // Each in its own commit: each one is a log entry of row images.
+    const r = await sql(`INSERT INTO u (v) VALUES (CAST(x'${h}' AS TEXT)) RETURNING id`);
+    if (r.ok) want.push({ h });
+    else {
+      refused++;
+      expect(r.typed, `the refusal of x'${h}' must be typed: ${r.message}`).toBe(true);
+    }
+  }
+  const read = 'SELECT hex(v) AS h FROM u ORDER BY id';
+  expect(await sql(read), 'in memory').toEqual({ ok: true, rows: want });
+  expect(await sql(read, true), 'reloaded from the log').toEqual({ ok: true, rows: want });
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+  expect(await sql(read), 'after a page reload (log)').toEqual({ ok: true, rows: want });
+  expect(await sql('SELECT 1 AS one')).toMatchObject({ ok: true });
+  const folded = await page.evaluate(async () => window.e2e.settle((window as unknown as { u: { compact(): Promise<void> } }).u.compact()));
+  expect(folded).toMatchObject({ ok: true });
+  expect(await sql(read, true), 'reloaded from the folded snapshot').toEqual({ ok: true, rows: want });
+  record({ family: 'hostile UTF-8', engine: browserName, rounds: HEX.length, injected: HEX.length, typedErrors: refused, note: `${want.length} invalid UTF-8 values stored, ${refused} refused` });
+});
+
 test('thousands of failing calls in a row: all typed, no leak in the worker, store still usable', async ({ page, baseURL, browserName }) => {
   test.setTimeout(60_000 + SIZES.failingCalls * 20);
   await installHeapProbe(page);
