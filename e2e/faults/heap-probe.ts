@@ -81,8 +81,16 @@ export function slope(ys: readonly number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** The trend of `ys` across the whole series (slope × span), relative to their mean. */
-export function relativeTrend(ys: readonly number[]): number {
+/** Theil–Sen slope of `ys` over their index: the median of pairwise slopes, which a few outliers (a busy moment of a shared machine) cannot tilt. */
+export function robustSlope(ys: readonly number[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < ys.length; i++) for (let j = i + 1; j < ys.length; j++) slopes.push((ys[j]! - ys[i]!) / (j - i));
+  slopes.sort((a, b) => a - b);
+  return slopes.length === 0 ? 0 : slopes[slopes.length >> 1]!;
+}
+
+/** The trend of `ys` across the whole series (slope × span), relative to their mean; `robust` uses the Theil–Sen slope. */
+export function relativeTrend(ys: readonly number[], robust = false): number {
   const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
-  return mean === 0 ? 0 : (slope(ys) * (ys.length - 1)) / mean;
+  return mean === 0 ? 0 : ((robust ? robustSlope(ys) : slope(ys)) * (ys.length - 1)) / mean;
 }
