@@ -77,6 +77,8 @@ test('a soak of small operations shows no growth trend in heap or latency', asyn
   expect(wasm.length, 'the heap probe answered').toBeGreaterThan(WINDOWS / 2);
   // Growth across the whole run, relative to the mean: a leak of even a few bytes per op would show in the full profile.
   expect(trend.wasm, 'worker WASM heap trend').toBeLessThan(0.1);
+  // The page side too (Chromium, after a forced GC): every call's bookkeeping must be let go once it settles.
+  expect(trend.pageHeap, `page JS heap after GC: ${pageHeap[1]} -> ${pageHeap[pageHeap.length - 1]} bytes over ${done} calls`).toBeLessThan(0.1);
   // Latency is noisy on a shared machine: only a clear upward trend (slower by half across the run) fails.
   expect(trend.latency, 'latency trend').toBeLessThan(0.5);
 });
