@@ -22,15 +22,15 @@ function sized(envVar: string, quick: number, full: number): number {
 /** Sizes of every family, per profile. */
 export const SIZES = {
   /** Whole-browser kills per engine. */
-  kills: sized('FAULTS_KILLS', 4, 200),
+  kills: sized('FAULTS_KILLS', 3, 200),
   /** Renderer crashes and worker terminations (each, per engine where it applies). */
   crashes: sized('FAULTS_CRASHES', 2, 20),
   /** Highest N for "the Nth IndexedDB request fails", per phase. */
-  idbMaxN: sized('FAULTS_IDB_N', 4, 12),
+  idbMaxN: sized('FAULTS_IDB_N', 2, 8),
   /** Steps of the multi-tab chaos run. */
-  chaosSteps: sized('FAULTS_CHAOS_STEPS', 12, 80),
+  chaosSteps: sized('FAULTS_CHAOS_STEPS', 9, 80),
   /** Failing calls in a row in the leak check. */
   failingCalls: sized('FAULTS_FAILING_CALLS', 2_000, 10_000),
   /** Small operations in the soak. */
-  soakOps: sized('FAULTS_SOAK_OPS', 6_000, 300_000),
+  soakOps: sized('FAULTS_SOAK_OPS', 4_000, 300_000),
 } as const;
