@@ -21,6 +21,8 @@ const firefoxUse = firefoxChannel ? { channel: firefoxChannel, launchOptions: { 
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '*.spec.ts',
+  // The fault suite has its own config (e2e/faults/faults.config.ts): long runs, its own browsers.
+  testIgnore: 'faults/**',
   outputDir: 'test-results',
   // Lets Vite finish discovering dependencies before the first test (see the file).
   globalSetup: './e2e/global-setup.ts',
