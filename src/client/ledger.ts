@@ -3,8 +3,8 @@
  * worker, where the operation runs as one SQLite transaction and resolves
  * once it is durable.
  */
-import { LEDGER_MIGRATIONS } from '../ledger/schema';
-import type { AuditReport, Entry, Receipt } from '../ledger/types';
+import { LEDGER_MIGRATIONS, LOOKUPS } from '../ledger/schema';
+import type { AuditReport, Entry, GameInfo, Receipt } from '../ledger/types';
 import type { Durability } from '../shared/types';
 import { openStore, type Store } from './store';
 
@@ -54,9 +54,35 @@ export class Ledger {
     return this.store.ledgerCall('recordBet', [gameId, playerId, amount, options]);
   }
 
-  /** Pays the pot out: `payouts` to players, the rest to the house. Paying more than the pot is `INVALID_ARGUMENT`. */
-  async settleGame(gameId: string, payouts: Record<string, bigint>): Promise<void> {
-    await this.store.ledgerCall('settleGame', [gameId, payouts]);
+  /**
+   * Pays the pot out exactly: `payouts` to players, the rest to the house. Paying more than the pot is
+   * `INVALID_ARGUMENT` unless `houseCovers`, when the house adds the difference (even-money winners).
+   */
+  async settleGame(gameId: string, payouts: Record<string, bigint>, options?: { houseCovers?: boolean }): Promise<void> {
+    await this.store.ledgerCall('settleGame', [gameId, payouts, options]);
+  }
+
+  /** A game's status, pot and escrowed bets; an unknown id is `NOT_FOUND`. */
+  game(gameId: string): Promise<GameInfo> {
+    return this.store.ledgerCall('game', [gameId]);
+  }
+
+  /** Every player with its balance, ordered by id. */
+  players(): Promise<{ id: string; balance: bigint }[]> {
+    return this.store.ledgerCall('players', []);
+  }
+
+  /**
+   * Live player balances: calls back at once and after every commit, in any tab, that changes an
+   * account. Returns the unsubscribe function.
+   */
+  watchPlayers(callback: (players: { id: string; balance: bigint }[]) => void, onError?: (error: unknown) => void): () => void {
+    return this.store.watch<{ id: string; balance: number | bigint }>(
+      LOOKUPS.players,
+      undefined,
+      (rows) => callback(rows.map((r) => ({ id: r.id, balance: BigInt(r.balance) }))),
+      onError,
+    );
   }
 
   /** The player's entries, newest first; page with `before` (an entry id). */
