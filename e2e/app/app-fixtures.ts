@@ -1,0 +1,78 @@
+/**
+ * Helpers for the app's specs. They run against the production build served
+ * by `vite preview` (playwright.config.ts starts it on E2E_APP_PORT), each
+ * test in a fresh browser context, finding elements by role and accessible
+ * name as a player (or a screen reader) would.
+ */
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+
+const PORT = Number(process.env.E2E_PORT ?? 4173);
+/** Where the production app is served (the same rule as playwright.config.ts). */
+export const APP_URL = `http://localhost:${Number(process.env.E2E_APP_PORT ?? PORT + 101)}`;
+
+export { expect };
+
+/** The app's tests: `baseURL` is the production build. */
+export const test = base.extend({
+  baseURL: async ({}, use) => {
+    await use(APP_URL);
+  },
+});
+
+/** Opens the app at a view and waits until the ledger is open (the navigation shows). */
+export async function openApp(page: Page, hash = '#/players'): Promise<void> {
+  await page.goto(`/${hash}`);
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
+}
+
+/** Goes to a view through the bottom navigation. */
+export async function go(page: Page, label: 'Players' | 'Send' | 'Craps' | 'Backup' | 'Storage' | 'Audit'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: label }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+}
+
+/** Adds a player through the Players form and waits for its row. */
+export async function addPlayer(page: Page, id: string, opening: string): Promise<void> {
+  await go(page, 'Players');
+  await page.getByLabel('Player id', { exact: true }).fill(id);
+  await page.getByLabel('Opening balance', { exact: true }).fill(opening);
+  await page.getByRole('button', { name: 'Add player' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Added ${id}` })).toBeVisible();
+  await expect(balanceCell(page, id)).toBeVisible();
+}
+
+/** The balance cell of a player's row in the live Balances table. */
+export function balanceCell(page: Page, id: string): Locator {
+  return page
+    .getByRole('table', { name: 'Balances' })
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: `${id}: history`, exact: true }) })
+    .getByRole('cell');
+}
+
+/** Reads every balance shown in the Balances table, exactly, from the cells' data attribute. */
+export async function balances(page: Page): Promise<Record<string, bigint>> {
+  await go(page, 'Players');
+  const table = page.getByRole('table', { name: 'Balances' });
+  await expect(table).toBeVisible();
+  const rows = table.locator('tbody tr');
+  const out: Record<string, bigint> = {};
+  for (const row of await rows.all()) {
+    const id = (await row.getByRole('rowheader').innerText()).trim();
+    out[id] = BigInt((await row.getByRole('cell').getAttribute('data-balance'))!);
+  }
+  return out;
+}
+
+/** Fills the transfer form (does not submit). */
+export async function fillTransfer(page: Page, from: string, to: string, amount: string): Promise<void> {
+  await go(page, 'Send');
+  await page.getByLabel('From', { exact: true }).fill(from);
+  await page.getByLabel('To', { exact: true }).fill(to);
+  await page.getByLabel('Amount', { exact: true }).fill(amount);
+}
+
+/** The message beside the transfer form. */
+export function sendNote(page: Page): Locator {
+  return page.locator('#send-note');
+}
