@@ -67,7 +67,7 @@ export function HistoryView({ ledger, playerId }: { ledger: Ledger; playerId: st
   return (
     <section aria-labelledby="history-title">
       <p>
-        <a href="#/players">← All players</a>
+        <a class="back" href="#/players">← All players</a>
       </p>
       <h1 id="history-title">History of {playerId}</h1>
       {balance !== undefined && (
