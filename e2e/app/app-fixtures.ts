@@ -12,11 +12,16 @@ export const APP_URL = `http://localhost:${Number(process.env.E2E_APP_PORT ?? PO
 
 export { expect };
 
-/** The app's tests: `baseURL` is the production build. */
+/**
+ * The app's tests: `baseURL` is the production build. The service worker is blocked except where a
+ * spec allows it (offline.spec.ts): precaching ~900 KB per fresh context costs every test CPU and
+ * changes nothing they check.
+ */
 export const test = base.extend({
   baseURL: async ({}, use) => {
     await use(APP_URL);
   },
+  serviceWorkers: 'block',
 });
 
 /** Opens the app at a view and waits until the ledger is open (the navigation shows). */

@@ -1,6 +1,8 @@
 /** After the first visit the service worker serves everything: offline, a reload still opens the ledger and plays. */
 import { addPlayer, balances, expect, fillTransfer, openApp, sendNote, test } from './app-fixtures';
 
+test.use({ serviceWorkers: 'allow' });
+
 test('offline, a reload still opens the app and the ledger, and transfers still work', async ({ page, context }) => {
   await openApp(page);
   await addPlayer(page, 'eve', '80');

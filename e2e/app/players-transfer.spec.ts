@@ -8,6 +8,7 @@ test('two players, a transfer, both balances; a double tap sends once; another t
   const other = await context.newPage();
   await openApp(other);
   await expect(balanceCell(other, 'alice')).toHaveText('1,000');
+  await page.bringToFront(); // a background tab gets no animation frames, which Playwright's clicks wait for
 
   await fillTransfer(page, 'alice', 'bob', '250');
   await page.getByRole('button', { name: 'Send' }).dblclick();

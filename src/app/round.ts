@@ -23,12 +23,13 @@ export interface Round {
   settled: boolean;
 }
 
-const KEY = 'bitcraps:round';
+/** The localStorage key of the round (other tabs follow it through the `storage` event). */
+export const ROUND_KEY = 'bitcraps:round';
 
 /** The saved round, or null (also for anything unreadable: the ledger is the truth for money). */
 export function loadRound(): Round | null {
   try {
-    const raw = localStorage.getItem(KEY);
+    const raw = localStorage.getItem(ROUND_KEY);
     const round = raw ? (JSON.parse(raw) as Round) : null;
     return round && typeof round.gameId === 'string' && Array.isArray(round.bets) ? round : null;
   } catch {
@@ -38,8 +39,8 @@ export function loadRound(): Round | null {
 
 /** Saves (or with null, forgets) the round. */
 export function saveRound(round: Round | null): void {
-  if (round) localStorage.setItem(KEY, JSON.stringify(round));
-  else localStorage.removeItem(KEY);
+  if (round) localStorage.setItem(ROUND_KEY, JSON.stringify(round));
+  else localStorage.removeItem(ROUND_KEY);
 }
 
 /** The round's bets with bigint amounts, for the rules. */

@@ -9,7 +9,7 @@ import { StoreError, type Ledger } from '../../index';
 import { payouts, refunds, resolveRoll, type Side } from '../craps-rules';
 import { rollDice } from '../dice';
 import { formatTokens, parseAmount } from '../amount';
-import { loadRound, saveRound, sideBets, type Round } from '../round';
+import { loadRound, ROUND_KEY, saveRound, sideBets, type Round } from '../round';
 import { players } from '../state';
 import { BusyButton, errorText, Field, NoteLine, useBusy, type Note } from '../ui';
 import { Dice } from './dice-faces';
@@ -26,6 +26,13 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
   const key = useRef(crypto.randomUUID());
   const { busy, run } = useBusy();
   const setRound = (next: Round | null) => (saveRound(next), setRoundState(next));
+
+  // Another tab of this app played the round on: follow its state rather than act on a stale copy.
+  useEffect(() => {
+    const follow = (event: StorageEvent) => event.key === ROUND_KEY && setRoundState(loadRound());
+    window.addEventListener('storage', follow);
+    return () => window.removeEventListener('storage', follow);
+  }, []);
 
   // A saved round whose game the ledger no longer has (a restore) or already settled is brought in line.
   useEffect(() => {
@@ -56,11 +63,12 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
       if (!player.trim()) return setNote({ kind: 'error', text: 'Choose who bets.' });
       if (!value.ok) return setNote({ kind: 'error', text: value.message });
       try {
+        // Like a transfer: the key is renewed only when a field changes, so a double tap is one bet.
         const k = key.current;
-        await ledger.recordBet(round.gameId, player.trim(), value.value, { idempotencyKey: k });
+        const receipt = await ledger.recordBet(round.gameId, player.trim(), value.value, { idempotencyKey: k });
         if (!round.bets.some((b) => b.key === k)) setRound({ ...round, bets: [...round.bets, { playerId: player.trim(), side, amount: value.value.toString(), key: k }] });
-        key.current = crypto.randomUUID();
-        setNote({ kind: 'ok', text: `${player.trim()} bets ${formatTokens(value.value)} on ${SIDE_NAME[side]}.` });
+        const what = `${player.trim()} bets ${formatTokens(value.value)} on ${SIDE_NAME[side]}`;
+        setNote({ kind: 'ok', text: receipt.replayed ? `Already placed: ${what} (recorded once).` : `${what}.` });
       } catch (error) {
         fail(error);
       }
