@@ -186,7 +186,7 @@ const api = {
     await c?.close();
   },
 
-  /** Deletes every IndexedDB database of the origin (between contenders). */
+  /** Deletes every IndexedDB database of the origin, and Pacioli's records in OPFS (between contenders). */
   async wipe(): Promise<void> {
     for (const c of opened.values()) await c.close().catch(() => undefined);
     opened.clear();
@@ -200,6 +200,8 @@ const api = {
           }),
       ),
     );
+    // Without its OPFS record, a store whose databases were deleted here opens as new, not as lost.
+    await (await navigator.storage.getDirectory()).removeEntry('pacioli', { recursive: true }).catch(() => undefined);
   },
 
   /** Writes `bytes` random-ish bytes under one key (the raw baseline for cold open). */

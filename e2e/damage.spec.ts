@@ -8,7 +8,7 @@
  *   `{ format, snapshotSeq, snapshotBytes, snapshotSha256 }`; numeric keys →
  *   log entries (`Uint8Array`), obsolete when ≤ snapshotSeq;
  * - database `pacioli:<name>:snapshots`, object store `snapshots`: key
- *   snapshotSeq → SQLite file image (`Uint8Array`).
+ *   snapshotKey ([seq, nonce]) → SQLite file image (`Uint8Array`).
  */
 import { Db, expect, gotoHarness, test } from './fixtures';
 
@@ -67,11 +67,11 @@ test('a truncated snapshot makes opening fail with CORRUPT', async ({ db }) => {
   await db.close('trunc');
 
   const truncated = await db.page.evaluate(async () => {
-    const meta = (await window.e2e.idb.get('pacioli:trunc', 'log', 'meta')) as { snapshotSeq: number } | undefined;
+    const meta = (await window.e2e.idb.get('pacioli:trunc', 'log', 'meta')) as { snapshotKey: IDBValidKey } | undefined;
     if (!meta) return 'no meta record';
-    const image = await window.e2e.idb.get('pacioli:trunc:snapshots', 'snapshots', meta.snapshotSeq);
+    const image = await window.e2e.idb.get('pacioli:trunc:snapshots', 'snapshots', meta.snapshotKey);
     if (!(image instanceof Uint8Array)) return `snapshot is ${Object.prototype.toString.call(image)}`;
-    await window.e2e.idb.put('pacioli:trunc:snapshots', 'snapshots', meta.snapshotSeq, image.slice(0, image.length >> 1));
+    await window.e2e.idb.put('pacioli:trunc:snapshots', 'snapshots', meta.snapshotKey, image.slice(0, image.length >> 1));
     return `truncated ${image.length} to ${image.length >> 1}`;
   });
   expect(truncated).toMatch(/^truncated/);

@@ -9,6 +9,7 @@
  * ```
  */
 export { openStore, Store, type StoreEvent } from './client/store';
+export { deleteStore, recoverStore, recoveryCopy, type RecoveryCopyInfo } from './client/recovery';
 export { ERROR_CODES, isStoreError, StoreError, type ErrorCode } from './shared/errors';
 export type {
   BackupManifest,

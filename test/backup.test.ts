@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ledgerOps } from '../src/ledger/operations';
 import { LEDGER_MIGRATIONS } from '../src/ledger/schema';
 import type { Migration } from '../src/shared/types';
-import { buildBackup, migrationSchema, verifyBackup } from '../src/worker/backup';
-import { Engine } from '../src/worker/engine';
-import { checkMigrations, migrate } from '../src/worker/migrations';
+import { buildBackup, migrationSchema, verifyBackup } from '../src/worker/features/backup-file';
+import { Engine } from '../src/worker/sql/engine';
+import { checkMigrations, migrate } from '../src/worker/features/migrations';
 import { inTx, loadSql } from './helpers';
+import { ledgerBackupCheck } from '../src/ledger/backup-check';
+import { registerBackupCheck } from '../src/worker/features/backup-checks';
+
+// As the worker entry does: the ledger's audit is part of verifying a ledger's backups.
+registerBackupCheck(ledgerBackupCheck);
 
 async function ledger(migrations: readonly Migration[] = LEDGER_MIGRATIONS) {
   const sql = await loadSql();
@@ -13,7 +18,7 @@ async function ledger(migrations: readonly Migration[] = LEDGER_MIGRATIONS) {
   const e = new Engine(sql);
   await migrate({ engine: () => e, commitOpen: async () => (e.pending(1), e.commit()), checkpoint: async () => {} }, known, known.at(-1)!.version);
   inTx(e, 1, (e) => (ledgerOps.createPlayer(e, 'alice', 500n), ledgerOps.createPlayer(e, 'bob', 2n ** 62n)));
-  return { sql, known, e, backup: await buildBackup(sql, e.export(), 'books', e) };
+  return { sql, known, e, backup: await buildBackup(sql, e.export(), 'books') };
 }
 
 const verify = async (data: Uint8Array, migrations: readonly Migration[] = LEDGER_MIGRATIONS) => {
@@ -40,7 +45,7 @@ async function resealed(backup: Uint8Array, sqlText: string): Promise<Uint8Array
   db.close();
   const engine = new Engine(sql, image);
   try {
-    return await buildBackup(sql, image, 'books', engine);
+    return await buildBackup(sql, image, 'books');
   } finally {
     engine.close();
   }
@@ -82,7 +87,7 @@ describe('backups', () => {
   it('refuses a ledger whose books do not balance, even with a consistent manifest', async () => {
     const { sql, e } = await ledger();
     inTx(e, 2, (e) => e.run(`UPDATE account SET balance = balance + 1 WHERE ref = 'alice'`));
-    const backup = await buildBackup(sql, e.export(), 'books', e);
+    const backup = await buildBackup(sql, e.export(), 'books');
     await expect(verify(backup)).rejects.toMatchObject({ code: 'INVALID_BACKUP', message: expect.stringMatching(/does not balance/) });
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { Engine } from '../src/worker/engine';
+import { Engine } from '../src/worker/sql/engine';
 import { dump, inTx, loadSql } from './helpers';
 
 const SCHEMA = `

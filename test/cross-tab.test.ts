@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { checkTabSupport } from '../src/worker/cross-tab';
+import { checkTabSupport } from '../src/worker/tabs/channel';
 
 it('refuses to run without Web Locks or BroadcastChannel, naming what is missing', () => {
   // Node has BroadcastChannel but no navigator.locks: a real environment lacking one of the two.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../src/worker/engine';
+import { Engine } from '../src/worker/sql/engine';
 import { dump, inTx, loadSql } from './helpers';
 
 const SCHEMA = `
@@ -41,6 +41,27 @@ describe('change capture', () => {
       e.run(`UPDATE parent SET n = random() WHERE id = 1`);
       e.run(`INSERT INTO parent VALUES (4, datetime('now'), NULL)`);
     });
+  });
+
+  it('carries AUTOINCREMENT counters, which no hook reports, so a replayed copy never reuses an id', async () => {
+    const e = await fresh(`CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)`);
+    const sql = await loadSql();
+    const before = e.export();
+    const pending = inTx(e, 1, (e) => (e.run(`INSERT INTO t(v) VALUES ('one'), ('two')`), e.run(`DELETE FROM t WHERE id = 2`)));
+    expect(pending.kind).toBe('log');
+    const copy = new Engine(sql, before);
+    copy.replay([{ seq: 1, bytes: (pending as { entry: Uint8Array }).entry }]);
+    expect(copy.query(`SELECT name, seq FROM sqlite_sequence`)).toEqual([{ name: 't', seq: 2 }]);
+    copy.begin();
+    expect(copy.run(`INSERT INTO t(v) VALUES ('three')`).lastInsertRowid).toBe(3);
+    copy.rollback();
+    copy.close();
+  });
+
+  it('says when the schema has foreign keys that SQLite checks only at COMMIT', async () => {
+    expect((await fresh()).checksAtCommit).toBe(false);
+    const e = await fresh(`CREATE TABLE p(id INTEGER PRIMARY KEY); CREATE TABLE c(p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)`);
+    expect(e.checksAtCommit).toBe(true);
   });
 
   it('keeps REAL apart from INTEGER in columns without affinity', async () => {

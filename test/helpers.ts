@@ -1,6 +1,6 @@
 import initSqlJs from 'sql.js';
-import { Engine } from '../src/worker/engine';
-import { asSqlJs, type SqlJs } from '../src/worker/sqljs';
+import { Engine } from '../src/worker/sql/engine';
+import { asSqlJs, type SqlJs } from '../src/worker/sql/sqljs';
 
 let sql: Promise<SqlJs> | undefined;
 

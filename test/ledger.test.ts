@@ -3,8 +3,8 @@ import { command, Model, type Command } from './ledger-model';
 import { describe, expect, it } from 'vitest';
 import { ledgerOps } from '../src/ledger/operations';
 import { LEDGER_MIGRATIONS, LOOKUPS } from '../src/ledger/schema';
-import { Engine } from '../src/worker/engine';
-import { checkMigrations, migrate } from '../src/worker/migrations';
+import { Engine } from '../src/worker/sql/engine';
+import { checkMigrations, migrate } from '../src/worker/features/migrations';
 import { loadSql } from './helpers';
 
 async function ledgerEngine(image?: Uint8Array): Promise<Engine> {

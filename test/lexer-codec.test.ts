@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { crc32, decodeEntry, encodeEntry, type ChangeEntry } from '../src/worker/change-codec';
-import { mayReplace, parameters, splitStatements, statementKind, tokenize } from '../src/worker/sql-lexer';
-import { bindParams } from '../src/worker/values';
+import { crc32, decodeEntry, encodeEntry, type ChangeEntry } from '../src/worker/sql/codec';
+import { mayReplace, parameters, splitStatements, statementKind, tokenize } from '../src/worker/sql/lexer';
+import { bindParams } from '../src/worker/sql/values';
 
 describe('lexer', () => {
   it('numbers parameters the way SQLite does, ignoring strings and comments', () => {

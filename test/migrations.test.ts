@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../src/worker/engine';
-import { checkMigrations, currentVersion, migrate, type MigrationHost } from '../src/worker/migrations';
+import { Engine } from '../src/worker/sql/engine';
+import { checkMigrations, currentVersion, migrate, type MigrationHost } from '../src/worker/features/migrations';
 import type { Migration } from '../src/shared/types';
 import { loadSql } from './helpers';
 

@@ -1,9 +1,11 @@
 /**
  * The BitCraps ledger, page side. Each method is one RPC to the store's
  * worker, where the operation runs as one SQLite transaction and resolves
- * once it is durable.
+ * once it is durable. The arguments of each method are those the worker-side
+ * operation declares (ledger/operations.ts), taken through the contract.
  */
 import { LEDGER_MIGRATIONS, LOOKUPS } from '../ledger/schema';
+import type { LedgerArgs } from '../shared/contract';
 import type { AuditReport, Entry, GameInfo, Receipt } from '../ledger/types';
 import type { Durability } from '../shared/types';
 import { openStore, type Store } from './store';
@@ -21,18 +23,18 @@ export class Ledger {
   ) {}
 
   /** Creates a player with an opening balance minted by the house. A duplicate id is `CONSTRAINT`. */
-  async createPlayer(id: string, balance: bigint): Promise<void> {
-    await this.store.ledgerCall('createPlayer', [id, balance]);
+  async createPlayer(...args: LedgerArgs<'createPlayer'>): Promise<void> {
+    await this.store.ledgerCall('createPlayer', args);
   }
 
   /** The player's balance; an unknown id is `NOT_FOUND`. */
-  getBalance(id: string): Promise<bigint> {
-    return this.store.ledgerCall('getBalance', [id]);
+  getBalance(...args: LedgerArgs<'getBalance'>): Promise<bigint> {
+    return this.store.ledgerCall('getBalance', args);
   }
 
   /** Sets a balance by an adjustment against the house, so the books still balance. */
-  async setBalance(id: string, balance: bigint): Promise<void> {
-    await this.store.ledgerCall('setBalance', [id, balance]);
+  async setBalance(...args: LedgerArgs<'setBalance'>): Promise<void> {
+    await this.store.ledgerCall('setBalance', args);
   }
 
   /**
@@ -40,36 +42,36 @@ export class Ledger {
    * balance it is `INSUFFICIENT_FUNDS` and changes nothing. A retry with the
    * same `idempotencyKey` returns the original receipt with `replayed: true`.
    */
-  transfer(from: string, to: string, amount: bigint, options?: { idempotencyKey?: string }): Promise<Receipt> {
-    return this.store.ledgerCall('transfer', [from, to, amount, options]);
+  transfer(...args: LedgerArgs<'transfer'>): Promise<Receipt> {
+    return this.store.ledgerCall('transfer', args);
   }
 
   /** Opens a game with an empty pot; returns its id (random unless given). */
-  createGame(options?: { id?: string }): Promise<string> {
-    return this.store.ledgerCall('createGame', [options]);
+  createGame(...args: LedgerArgs<'createGame'>): Promise<string> {
+    return this.store.ledgerCall('createGame', args);
   }
 
   /** Escrows a stake from the player into the game's pot. A missing game is `NOT_FOUND`. Idempotent like `transfer`. */
-  recordBet(gameId: string, playerId: string, amount: bigint, options?: { idempotencyKey?: string }): Promise<Receipt> {
-    return this.store.ledgerCall('recordBet', [gameId, playerId, amount, options]);
+  recordBet(...args: LedgerArgs<'recordBet'>): Promise<Receipt> {
+    return this.store.ledgerCall('recordBet', args);
   }
 
   /**
    * Pays the pot out exactly: `payouts` to players, the rest to the house. Paying more than the pot is
    * `INVALID_ARGUMENT` unless `houseCovers`, when the house adds the difference (even-money winners).
    */
-  async settleGame(gameId: string, payouts: Record<string, bigint>, options?: { houseCovers?: boolean }): Promise<void> {
-    await this.store.ledgerCall('settleGame', [gameId, payouts, options]);
+  async settleGame(...args: LedgerArgs<'settleGame'>): Promise<void> {
+    await this.store.ledgerCall('settleGame', args);
   }
 
   /** A game's status, pot and escrowed bets; an unknown id is `NOT_FOUND`. */
-  game(gameId: string): Promise<GameInfo> {
-    return this.store.ledgerCall('game', [gameId]);
+  game(...args: LedgerArgs<'game'>): Promise<GameInfo> {
+    return this.store.ledgerCall('game', args);
   }
 
   /** Every player with its balance, ordered by id. */
-  players(): Promise<{ id: string; balance: bigint }[]> {
-    return this.store.ledgerCall('players', []);
+  players(...args: LedgerArgs<'players'>): Promise<{ id: string; balance: bigint }[]> {
+    return this.store.ledgerCall('players', args);
   }
 
   /**
@@ -86,12 +88,12 @@ export class Ledger {
   }
 
   /** The player's entries, newest first; page with `before` (an entry id). */
-  history(playerId: string, options?: { limit?: number; before?: string }): Promise<Entry[]> {
-    return this.store.ledgerCall('history', [playerId, options]);
+  history(...args: LedgerArgs<'history'>): Promise<Entry[]> {
+    return this.store.ledgerCall('history', args);
   }
 
   /** Checks every invariant of the books and names each problem. */
-  audit(): Promise<AuditReport> {
-    return this.store.ledgerCall('audit', []);
+  audit(...args: LedgerArgs<'audit'>): Promise<AuditReport> {
+    return this.store.ledgerCall('audit', args);
   }
 }

@@ -1,116 +1,71 @@
 /**
- * The page side of a store: a typed proxy to the store's worker. Every call
- * gets an outcome, even if the worker dies (Comlink alone would leave it
- * pending forever).
+ * The page side of a store: `openStore` and the `Store` it resolves to.
+ * Every call goes through the worker link (worker-link.ts), which always
+ * settles; the types of what crosses come from the contract.
  */
-import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { proxy, type Remote } from 'comlink';
+import type { HostEvent, LedgerArgs, LedgerOpName, LedgerResult, WorkerApi } from '../shared/contract';
 import { StoreError } from '../shared/errors';
-import { installErrorTransfer } from '../shared/transfer';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
+import { HostEvents, type StoreEvent } from './host-events';
+import { validate } from './options';
+import { WorkerLink } from './worker-link';
 
-/** Events a store emits. */
-export type StoreEvent = 'schema-ahead';
-import type { LedgerOpName, LedgerOps } from '../ledger/operations';
-import type { Engine } from '../worker/engine';
-import type { HostEvent, WorkerApi } from '../worker/store-host';
-
-type LedgerArgsOf<K extends LedgerOpName> = LedgerOps[K] extends (e: Engine, ...a: infer A) => unknown ? A : never;
-type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;
-
-const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000 } as const;
+export type { StoreEvent };
 
 /**
  * Opens (or creates) the store `options.name` of this origin: starts its
  * worker, loads the durable state, and resolves when it is ready.
- * Rejects with `CORRUPT` when the persisted state is damaged, `UNSUPPORTED`
- * when the browser lacks module workers or IndexedDB.
+ * Rejects with `CORRUPT` when the persisted state is damaged,
+ * `STORAGE_LOST` when the browser threw it away (see `recoverStore`),
+ * `UNSUPPORTED` when the browser lacks module workers or IndexedDB.
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const opts = validate(options);
   if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
   if (typeof indexedDB === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no IndexedDB (private mode?)');
-  installErrorTransfer();
-  const worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${opts.name}` });
-  const store = new Store(opts.name, worker, opts.txTimeoutMs);
+  const link = new WorkerLink(opts.name);
   try {
-    const info = await store['call']((api) =>
-      api.open({ ...opts, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }),
-    );
-    if (info.schemaAhead) store['noticeSchemaAhead']();
-    await store['call']((api) => api.listen(proxy((event: HostEvent) => store['hostEvent'](event))));
+    await link.watch();
+    const info = await link.call((api) => api.open({ ...opts, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
+    const store = new Store(link, opts.txTimeoutMs);
+    if (info.schemaAhead) store.events.noticeSchemaAhead();
+    await link.call((api) => api.listen(proxy((event: HostEvent) => store.events.dispatch(event))));
+    return store;
   } catch (error) {
-    store['shutdown']();
+    link.stop();
     throw error;
   }
-  return store;
-}
-
-function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate'>> {
-  if (typeof options !== 'object' || options === null) throw new StoreError('INVALID_ARGUMENT', 'openStore needs an options object');
-  const { name } = options;
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw new StoreError('INVALID_ARGUMENT', 'the store name must be a string of 1 to 200 characters');
-  }
-  const durability = options.durability ?? DEFAULTS.durability;
-  if (durability !== 'strict' && durability !== 'relaxed') {
-    throw new StoreError('INVALID_ARGUMENT', `durability must be 'strict' or 'relaxed', not ${String(durability)}`);
-  }
-  const txTimeoutMs = options.txTimeoutMs ?? DEFAULTS.txTimeoutMs;
-  const compactAfterBytes = options.compactAfterBytes ?? DEFAULTS.compactAfterBytes;
-  const keepCheckpoints = options.keepCheckpoints ?? DEFAULTS.keepCheckpoints;
-  const checkpointEveryMs = options.checkpointEveryMs ?? DEFAULTS.checkpointEveryMs;
-  const check = (values: Record<string, unknown>, min: number, what: string) => {
-    for (const [key, value] of Object.entries(values)) {
-      if (typeof value !== 'number' || !(value >= min) || !Number.isFinite(value)) throw new StoreError('INVALID_ARGUMENT', `${key} must be a ${what} number`);
-    }
-  };
-  check({ txTimeoutMs, compactAfterBytes }, Number.MIN_VALUE, 'positive');
-  check({ keepCheckpoints, checkpointEveryMs }, 0, 'non-negative');
-  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs };
 }
 
 /** An open store. Calls from one page run in the order they were made. */
 export class Store {
-  private readonly api: Remote<WorkerApi>;
-  private closed = false;
-  private readonly died: Promise<never>;
+  /** @internal what the worker pushes: changes for live queries, schema-ahead */
+  readonly events: HostEvents;
 
   /** @internal use `openStore` */
   constructor(
-    /** The store's name. */
-    readonly name: string,
-    private readonly worker: Worker,
+    private readonly link: WorkerLink,
     private readonly txTimeoutMs: number,
   ) {
-    this.api = wrap<WorkerApi>(worker);
-    this.died = new Promise<never>((_, reject) => {
-      const fail = (event: Event) => {
-        const detail = event instanceof ErrorEvent ? event.message : 'it could not load or crashed';
-        reject(new StoreError('CLOSED', `the store's worker stopped: ${detail}`));
-        this.closed = true;
-      };
-      worker.addEventListener('error', fail);
-      worker.addEventListener('messageerror', fail);
-    });
-    this.died.catch(() => undefined);
+    this.events = new HostEvents(link, (sql, params) => this.query(sql, params));
+  }
+
+  /** The store's name. */
+  get name(): string {
+    return this.link.name;
+  }
+
+  /** True once this store learnt the database was migrated by newer code than this page's. */
+  get schemaAhead(): boolean {
+    return this.events.schemaAhead;
   }
 
   private call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new StoreError('CLOSED', `the store ${this.name} is closed`));
-    return Promise.race([fn(this.api), this.died]).catch((error: unknown) => {
-      if (error instanceof StoreError && error.code === 'SCHEMA_AHEAD') this.noticeSchemaAhead();
+    return this.link.call(fn).catch((error: StoreError) => {
+      if (error.code === 'SCHEMA_AHEAD') this.events.noticeSchemaAhead();
       throw error;
     });
-  }
-
-  private listeners = new Set<() => void>();
-  /** True once this store learnt the database was migrated by newer code than this page's. */
-  schemaAhead = false;
-
-  private noticeSchemaAhead(): void {
-    if (this.schemaAhead) return;
-    this.schemaAhead = true;
-    for (const listener of this.listeners) queueMicrotask(listener);
   }
 
   /**
@@ -120,22 +75,7 @@ export class Store {
    * added after it happened is called at once. Returns the unsubscribe.
    */
   on(event: StoreEvent, listener: () => void): () => void {
-    if (event !== 'schema-ahead') throw new StoreError('INVALID_ARGUMENT', `unknown event ${String(event)}`);
-    this.listeners.add(listener);
-    if (this.schemaAhead) queueMicrotask(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private watchers = new Set<{ tables: string[] | undefined | null; refresh: () => void }>();
-
-  private hostEvent(event: HostEvent): void {
-    if (event.type === 'schema-ahead') return this.noticeSchemaAhead();
-    const { tables } = event.notice;
-    for (const w of this.watchers) {
-      if (w.tables === null) continue; // not started: its first run reads the latest anyway
-      const hit = tables === 'all' || w.tables === undefined || w.tables.some((t) => tables.some((c) => c.toLowerCase() === t.toLowerCase()));
-      if (hit) w.refresh();
-    }
+    return this.events.on(event, listener);
   }
 
   /**
@@ -145,38 +85,7 @@ export class Store {
    * call it. Returns the unsubscribe function. Errors go to `onError`.
    */
   watch<T = Record<string, unknown>>(sql: string, params: SqlParams | undefined, callback: (rows: T[]) => void, onError: (error: unknown) => void = console.error): () => void {
-    let active = true;
-    let running = false;
-    let dirty = false;
-    const refresh = async (): Promise<void> => {
-      if (running) return void (dirty = true);
-      running = true;
-      do {
-        dirty = false;
-        try {
-          const rows = await this.query<T>(sql, params);
-          if (active) callback(rows);
-        } catch (error) {
-          if (active) onError(error);
-        }
-      } while (dirty && active);
-      running = false;
-    };
-    const watcher = { tables: null as string[] | undefined | null, refresh: () => void refresh() };
-    // The worker sends change events only while some live query listens (sent before the query's first run).
-    if (this.watchers.size === 0) void this.call((api) => api.setWatching(true)).catch(() => undefined);
-    this.watchers.add(watcher);
-    this.call((api) => api.tablesRead(sql)).then(
-      (tables) => {
-        watcher.tables = tables;
-        if (active) void refresh();
-      },
-      (error: unknown) => active && onError(error),
-    );
-    return () => {
-      active = false;
-      if (this.watchers.delete(watcher) && this.watchers.size === 0) void this.call((api) => api.setWatching(false)).catch(() => undefined);
-    };
+    return this.events.watch(sql, params, callback, onError);
   }
 
   /** Applies every pending migration of `openStore({ migrations })`; resolves to how many were applied now. */
@@ -232,13 +141,13 @@ export class Store {
     } catch (error) {
       clearTimeout(timer);
       const timedOut = error instanceof StoreError && error.code === 'TX_TIMEOUT';
-      await this.api.rollback(id, timedOut).catch(() => undefined);
+      await this.call((api) => api.rollback(id, timedOut)).catch(() => undefined);
       throw error;
     }
   }
 
   /** @internal One ledger operation in the worker; use `openLedger`. */
-  ledgerCall<K extends LedgerOpName>(op: K, args: LedgerArgsOf<K>): Promise<LedgerResult<K>> {
+  ledgerCall<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<LedgerResult<K>> {
     return this.call((api) => api.ledger(op, args as never) as Promise<unknown>) as Promise<LedgerResult<K>>;
   }
 
@@ -292,18 +201,12 @@ export class Store {
 
   /** Waits for earlier calls, closes the database and stops the worker. Later calls reject with `CLOSED`. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.link.closed) return;
     try {
       await this.call((api) => api.close());
     } finally {
-      this.shutdown();
+      this.link.stop();
     }
-  }
-
-  private shutdown(): void {
-    this.closed = true;
-    this.api[releaseProxy]();
-    this.worker.terminate();
   }
 }
 

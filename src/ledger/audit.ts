@@ -3,7 +3,7 @@
  * total() is floating point, so sums are taken in two exact halves (high and
  * low 32 bits of each amount) and joined as bigints.
  */
-import type { Engine } from '../worker/engine';
+import type { Sql } from '../shared/types';
 import type { AuditReport } from './types';
 
 const HALVES = `sum(amount >> 32) AS hi, sum(amount & 4294967295) AS lo`;
@@ -13,7 +13,7 @@ function joined(hi: unknown, lo: unknown): bigint {
 }
 
 /** Checks every invariant and names each problem found. Reads only. */
-export function audit(e: Engine): AuditReport {
+export function audit(e: Sql): AuditReport {
   const problems: string[] = [];
 
   // 1. Every operation's entries sum to zero. (The HAVING is a coarse filter; the bigint check decides.)

@@ -4,8 +4,8 @@
  * balance updates commit, or none. Amounts are bigint end to end.
  */
 import { StoreError } from '../shared/errors';
-import type { Engine } from '../worker/engine';
-import { hex } from '../worker/hash';
+import type { Sql } from '../shared/types';
+import { hex } from '../shared/hash';
 import { audit } from './audit';
 import { LOOKUPS } from './schema';
 import type { Entry, GameInfo, Receipt } from './types';
@@ -45,19 +45,19 @@ function randomId(): string {
   return hex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-function player(e: Engine, id: string): { account: number; balance: bigint } {
+function player(e: Sql, id: string): { account: number; balance: bigint } {
   const row = e.query(LOOKUPS.balance, [id])[0];
   if (!row) throw new StoreError('NOT_FOUND', `no player ${id}`);
   return { account: row.id as number, balance: big(row.balance) };
 }
 
-function house(e: Engine): { account: number; balance: bigint } {
+function house(e: Sql): { account: number; balance: bigint } {
   const row = e.query(`SELECT id, balance FROM account WHERE kind = 'house'`)[0]!;
   return { account: row.id as number, balance: big(row.balance) };
 }
 
 /** Writes one entry and moves the account's cached balance by exactly `amount`. */
-function post(e: Engine, operation: string, account: { account: number; balance: bigint }, amount: bigint): void {
+function post(e: Sql, operation: string, account: { account: number; balance: bigint }, amount: bigint): void {
   if (amount === 0n) return;
   const next = account.balance + amount;
   // ±(2^63−1), not −2^63: the house's balance is minus the total supply, which must itself fit.
@@ -69,7 +69,7 @@ function post(e: Engine, operation: string, account: { account: number; balance:
   account.balance = next;
 }
 
-function operation(e: Engine, kind: string, extra: { game?: string; key?: string; request?: string } = {}): string {
+function operation(e: Sql, kind: string, extra: { game?: string; key?: string; request?: string } = {}): string {
   const id = randomId();
   e.run(`INSERT INTO operation (id, kind, game, idempotency_key, request, created_at) VALUES (?, ?, ?, ?, ?, ${NOW})`, [
     id,
@@ -82,7 +82,7 @@ function operation(e: Engine, kind: string, extra: { game?: string; key?: string
 }
 
 /** The receipt of an earlier operation with this key, or undefined; a key reused for other arguments is refused. */
-function replayed(e: Engine, key: string | undefined, request: string): Receipt | undefined {
+function replayed(e: Sql, key: string | undefined, request: string): Receipt | undefined {
   if (key === undefined) return undefined;
   const row = e.query(LOOKUPS.idempotency, [key])[0];
   if (!row) return undefined;
@@ -100,7 +100,7 @@ function debitable(account: { balance: bigint }, amount: bigint, who: string): v
 
 /** Every ledger operation; the host runs each in its own transaction (reads without one). */
 export const ledgerOps = {
-  createPlayer(e: Engine, id: string, balance: bigint): void {
+  createPlayer(e: Sql, id: string, balance: bigint): void {
     idArg(id, 'player id');
     const amount = amountArg(balance, 'opening balance', true);
     e.run(`INSERT INTO account (kind, ref, balance) VALUES ('player', ?, 0)`, [id]); // a duplicate id fails here: CONSTRAINT
@@ -110,7 +110,7 @@ export const ledgerOps = {
     post(e, op, player(e, id), amount);
   },
 
-  setBalance(e: Engine, id: string, balance: bigint): void {
+  setBalance(e: Sql, id: string, balance: bigint): void {
     const target = amountArg(balance, 'balance', true);
     const p = player(e, idArg(id, 'player id'));
     const delta = target - p.balance;
@@ -120,7 +120,7 @@ export const ledgerOps = {
     post(e, op, p, delta);
   },
 
-  transfer(e: Engine, from: string, to: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
+  transfer(e: Sql, from: string, to: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
     const value = amountArg(amount, 'transfer amount');
     const key = keyArg(options);
     const request = JSON.stringify(['transfer', idArg(from, 'from'), idArg(to, 'to'), value.toString()]);
@@ -136,14 +136,14 @@ export const ledgerOps = {
     return { id: op, replayed: false };
   },
 
-  createGame(e: Engine, options?: { id?: string }): string {
+  createGame(e: Sql, options?: { id?: string }): string {
     const id = options?.id === undefined ? randomId() : idArg(options.id, 'game id');
     const { lastInsertRowid } = e.run(`INSERT INTO account (kind, ref, balance) VALUES ('pot', ?, 0)`, [id]);
     e.run(`INSERT INTO game (id, pot, created_at) VALUES (?, ?, ${NOW})`, [id, lastInsertRowid]);
     return id;
   },
 
-  recordBet(e: Engine, gameId: string, playerId: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
+  recordBet(e: Sql, gameId: string, playerId: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
     const value = amountArg(amount, 'bet');
     const key = keyArg(options);
     const request = JSON.stringify(['bet', idArg(gameId, 'game id'), idArg(playerId, 'player id'), value.toString()]);
@@ -166,7 +166,7 @@ export const ledgerOps = {
    * adds what the winners are owed beyond the pot (even-money games pay a winner twice the stake),
    * which mints it like an opening balance, so the supply stays explained.
    */
-  settleGame(e: Engine, gameId: string, payouts: Record<string, bigint>, options?: { houseCovers?: boolean }): void {
+  settleGame(e: Sql, gameId: string, payouts: Record<string, bigint>, options?: { houseCovers?: boolean }): void {
     const game = e.query(LOOKUPS.game, [idArg(gameId, 'game id')])[0];
     if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
     if (game.status !== 'open') throw new StoreError('INVALID_ARGUMENT', `game ${gameId} is already settled`);
@@ -185,23 +185,23 @@ export const ledgerOps = {
   },
 
   /** Every player and its balance, ordered by id. */
-  players(e: Engine): { id: string; balance: bigint }[] {
+  players(e: Sql): { id: string; balance: bigint }[] {
     return e.query(LOOKUPS.players).map((r) => ({ id: r.id as string, balance: big(r.balance) }));
   },
 
   /** A game's status and pot, and the bets escrowed in it, oldest first. */
-  game(e: Engine, gameId: string): GameInfo {
+  game(e: Sql, gameId: string): GameInfo {
     const game = e.query(LOOKUPS.game, [idArg(gameId, 'game id')])[0];
     if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
     const bets = e.query(LOOKUPS.bets, [gameId]).map((r) => ({ operationId: r.id as string, playerId: r.player as string, amount: big(r.amount), at: r.created_at as string }));
     return { id: gameId, status: game.status as GameInfo['status'], pot: big(game.balance), bets };
   },
 
-  getBalance(e: Engine, id: string): bigint {
+  getBalance(e: Sql, id: string): bigint {
     return player(e, idArg(id, 'player id')).balance;
   },
 
-  history(e: Engine, playerId: string, options?: { limit?: number; before?: string }): Entry[] {
+  history(e: Sql, playerId: string, options?: { limit?: number; before?: string }): Entry[] {
     const limit = options?.limit ?? 50;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new StoreError('INVALID_ARGUMENT', 'limit must be 1 to 1000');
     const before = options?.before === undefined ? INT64_MAX : BigInt(/^\d+$/.test(options.before) ? options.before : -1);

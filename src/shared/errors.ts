@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'MIGRATION_CHECKSUM',
   'SCHEMA_AHEAD',
   'INVALID_BACKUP',
+  'STORAGE_LOST', // the browser threw away the store's IndexedDB data, though the store existed: see recovery
+  'INTERNAL', // a failure the store did not foresee (a bug): the message names it; please report it
 ] as const;
 
 /** A `StoreError` code. */
@@ -99,4 +101,21 @@ export function toStoreError(error: unknown, fallback: ErrorCode = 'SQL_ERROR'):
   if (error instanceof StoreError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new StoreError(fallback, message, { cause: error });
+}
+
+/**
+ * The error boundary's rule, on both sides of the worker: whatever was
+ * thrown leaves as a `StoreError`. A value the structured clone cannot copy
+ * is the caller's (`INVALID_ARGUMENT`); anything else unforeseen is
+ * `INTERNAL`, keeping its name and message.
+ */
+export function atBoundary(error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+  const message = error instanceof Error || error instanceof DOMException ? error.message : String(error);
+  if (name === 'DataCloneError') {
+    return new StoreError('INVALID_ARGUMENT', `a value cannot be passed to or from the store's worker (${message})`, { cause: error });
+  }
+  if (name === 'QuotaExceededError') return fromIndexedDb(error, 'storing');
+  return new StoreError('INTERNAL', `unexpected failure in the store: ${name || 'error'}: ${message}`, { cause: error });
 }

@@ -14,6 +14,16 @@ export interface RunResult {
   lastInsertRowid: number | bigint;
 }
 
+/**
+ * The one narrow interface a domain module (the ledger) runs on inside the
+ * worker: statements in the transaction that is open, synchronous, with the
+ * store's exact values. The worker's engine is one.
+ */
+export interface Sql {
+  query(sql: string, params?: SqlParams): Record<string, SqlValue>[];
+  run(sql: string, params?: SqlParams): RunResult;
+}
+
 /** One schema migration: SQL text, run in one transaction with its bookkeeping row. */
 export interface Migration {
   version: number;

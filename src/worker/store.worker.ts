@@ -1,13 +1,21 @@
 /**
  * The store's dedicated worker: sql.js runs here, off the page's thread.
- * Everything else lives in store-host (testable without a worker).
+ * It registers what domains add (the ledger's backup check) and exposes
+ * the API (rpc/api.ts) inside the one error boundary (rpc/boundary.ts).
  */
 import { expose } from 'comlink';
 import initSqlJs from 'sql.js';
 import wasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
-import { installErrorTransfer } from '../shared/transfer';
-import { asSqlJs } from './sqljs';
-import { createWorkerApi } from './store-host';
+import { ledgerBackupCheck } from '../ledger/backup-check';
+import { installErrorTransfer } from '../shared/wire';
+import { registerBackupCheck } from './features/backup-checks';
+import { withErrorBoundary } from './rpc/boundary';
+import { asSqlJs } from './sql/sqljs';
+import { createWorkerApi } from './rpc/api';
 
 installErrorTransfer();
-expose(createWorkerApi(async () => asSqlJs(await initSqlJs({ locateFile: () => wasmUrl }))));
+// Domains register what backup verification must check beyond the store's own rules.
+registerBackupCheck(ledgerBackupCheck);
+// Resolved against this module, not the worker's base URL: a worker started from a blob (or a
+// bundler's chunk folder) would otherwise look for the wasm in the wrong place.
+expose(withErrorBoundary(createWorkerApi(async () => asSqlJs(await initSqlJs({ locateFile: () => new URL(wasmUrl, import.meta.url).href })))));

@@ -5,7 +5,7 @@
  * mean "handed to the OS", not "on disk".
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
-import type { Durability } from '../shared/types';
+import type { Durability } from '../../shared/types';
 
 /** A `UseStore` plus what idb-keyval's does not offer: closing, and noticing the database went away. */
 export interface DurableStore extends UseStore {

@@ -4,11 +4,11 @@
  * Comlink and IndexedDB, so it runs the same in a worker and in Node tests.
  */
 import type { Database, Statement } from 'sql.js';
-import { fromSqlite, StoreError } from '../shared/errors';
-import type { RunResult, SqlParams, SqlValue } from '../shared/types';
+import { fromSqlite, StoreError } from '../../shared/errors';
+import type { RunResult, SqlParams, SqlValue } from '../../shared/types';
 import { applyChanges, ChangeCapture } from './capture';
-import { decodeEntry, encodeEntry } from './change-codec';
-import { splitStatements, statementKind, tokenize, type StatementText, type Token } from './sql-lexer';
+import { decodeEntry, encodeEntry } from './codec';
+import { splitStatements, statementKind, tokenize, type StatementText, type Token } from './lexer';
 import { getBigIntRow, type SqlJs } from './sqljs';
 import { bindParams, normalizeInt, readRow } from './values';
 
@@ -74,6 +74,11 @@ export class Engine {
       throw fromSqlite(error);
     }
     return db;
+  }
+
+  /** True when the schema has foreign keys checked at COMMIT (`DEFERRABLE INITIALLY DEFERRED`): a commit may then still fail. */
+  get checksAtCommit(): boolean {
+    return this.capture.deferredKeys;
   }
 
   /** Whether a store transaction is open. */

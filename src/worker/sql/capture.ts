@@ -12,9 +12,9 @@
  *  - DDL and PRAGMA writes: classified by the lexer.
  */
 import type { Database, Statement } from 'sql.js';
-import { StoreError } from '../shared/errors';
-import type { RowImage, TableChanges, TypedValue } from './change-codec';
-import { mayReplace, quoteId, tokenize } from './sql-lexer';
+import { StoreError } from '../../shared/errors';
+import type { RowImage, TableChanges, TypedValue } from './codec';
+import { mayReplace, quoteId, tokenize } from './lexer';
 import { getBigIntRow, type SqlJs } from './sqljs';
 import { normalizeInt } from './values';
 
@@ -40,6 +40,10 @@ export class ChangeCapture {
   snapshotReason: string | undefined;
   /** Off while replaying the log: those changes are already durable. */
   enabled = true;
+  /** Some table has deferred foreign keys, which SQLite checks only at COMMIT. */
+  deferredKeys = false;
+  /** The schema has AUTOINCREMENT tables, whose counters live in `sqlite_sequence` (which no hook reports). */
+  private sequence: { stmt?: Statement } | undefined;
 
   constructor(
     private readonly sql: SqlJs,
@@ -72,6 +76,8 @@ export class ChangeCapture {
     this.freeStatements();
     this.tables.clear();
     this.schemaMayReplace = false;
+    this.deferredKeys = false;
+    this.sequence = this.db.exec(`SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'`).length > 0 ? {} : undefined;
     const rows = this.db.exec(
       `SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table','trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`,
     )[0]?.values ?? [];
@@ -80,6 +86,7 @@ export class ChangeCapture {
     for (const [type, name, sql] of rows) {
       const text = String(sql ?? '');
       if (mayReplace(tokenize(text))) this.schemaMayReplace = true;
+      if (/\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b/i.test(text)) this.deferredKeys = true; // a false match in a literal only costs speed
       if (type !== 'table' || /^\s*CREATE\s+VIRTUAL\b/i.test(text)) continue;
       const table = String(name);
       const cols = this.db.exec(`SELECT name, hidden FROM pragma_table_xinfo(?)`, [table])[0]?.values ?? [];
@@ -155,7 +162,34 @@ export class ChangeCapture {
       }
       out.push({ table, columns: info.columns, deletes, upserts });
     }
+    const counters = this.sequenceRows(this.touched.keys());
+    if (counters) out.push(counters);
     return out;
+  }
+
+  /**
+   * The AUTOINCREMENT counters of the touched tables. SQLite keeps them in
+   * `sqlite_sequence` and reports changes there to no hook; without them a
+   * row inserted and deleted in one transaction would leave no trace, and
+   * another tab (or a reload) would hand out its id again.
+   */
+  private sequenceRows(tables: Iterable<string>): TableChanges | undefined {
+    if (!this.sequence) return undefined;
+    const stmt = (this.sequence.stmt ??= this.db.prepare('SELECT rowid, seq FROM sqlite_sequence WHERE name = ?'));
+    const upserts: RowImage[] = [];
+    try {
+      for (const table of tables) {
+        stmt.bind([table]);
+        if (stmt.step()) {
+          const [rowid, seq] = getBigIntRow(stmt) as [bigint, bigint];
+          upserts.push({ rowid: normalizeInt(rowid), values: [{ type: 'text', value: table }, { type: 'integer', value: normalizeInt(seq) }] });
+        }
+        stmt.reset();
+      }
+    } finally {
+      stmt.reset();
+    }
+    return upserts.length > 0 ? { table: 'sqlite_sequence', columns: ['name', 'seq'], deletes: [], upserts } : undefined;
   }
 
   private typedRow(stmt: Statement): TypedValue[] {
@@ -187,6 +221,7 @@ export class ChangeCapture {
 
   private freeStatements(): void {
     for (const info of this.tables.values()) info.stmt?.free();
+    this.sequence?.stmt?.free();
   }
 
   /** Frees what capture holds in SQLite and in the function table. */

@@ -12,8 +12,8 @@
  * within ±2^53) · 2 integer (8 bytes, two's complement) · 3 REAL (8 bytes)
  * · 4 TEXT (varint length + UTF-8) · 5 BLOB (varint length + bytes).
  */
-import { StoreError } from '../shared/errors';
-import type { SqlValue } from '../shared/types';
+import { StoreError } from '../../shared/errors';
+import type { SqlValue } from '../../shared/types';
 
 /** A row image: its rowid and its stored values, with REAL told apart from INTEGER. */
 export interface RowImage {

@@ -5,15 +5,15 @@
  * before its schema is proven to be exactly the one known migrations make.
  */
 import type { Database } from 'sql.js';
-import { StoreError } from '../shared/errors';
-import type { BackupManifest as Manifest } from '../shared/types';
-import { audit } from '../ledger/audit';
-import { Engine } from './engine';
-import { hex, sha256Hex } from './hash';
+import { StoreError } from '../../shared/errors';
+import type { BackupManifest as Manifest, Sql, SqlValue } from '../../shared/types';
+import { backupChecksFor } from './backup-checks';
+import { Engine } from '../sql/engine';
+import { hex, sha256Hex } from '../../shared/hash';
 import { appliedMigrations, CREATE_TABLE, migrate, type CheckedMigration } from './migrations';
-import { quoteId } from './sql-lexer';
-import type { SqlJs } from './sqljs';
-import { getBigIntRow } from './sqljs';
+import { quoteId } from '../sql/lexer';
+import type { SqlJs } from '../sql/sqljs';
+import { getBigIntRow } from '../sql/sqljs';
 
 /** `PRAGMA application_id` of every Pacioli backup: "PCLI". */
 export const APPLICATION_ID = 0x50434c49;
@@ -135,12 +135,15 @@ class ByteSink {
   }
 }
 
-/** Builds the backup file from a database image (taken under the write lock: one committed state). */
-export async function buildBackup(sql: SqlJs, image: Uint8Array, store: string, engineForMigrations: Engine): Promise<Uint8Array> {
+/**
+ * Builds the backup file from a database image: one committed state, taken
+ * under the write lock. The digest is taken here, after the lock is let go.
+ */
+export async function buildBackup(sql: SqlJs, image: Uint8Array, store: string): Promise<Uint8Array> {
   const db = new sql.Database(image);
   try {
     const { sha256, rowCounts } = await contentDigest(db);
-    const migrations = appliedMigrations(engineForMigrations).map(({ version, name, checksum }) => ({ version, name, checksum }));
+    const migrations = appliedMigrations(reader(db)).map(({ version, name, checksum }) => ({ version, name, checksum }));
     // A random stand-in, replaced in place by the file's hash once the file exists (same length, so nothing moves).
     const placeholder = hex(crypto.getRandomValues(new Uint8Array(32)));
     const manifest: Manifest = {
@@ -165,6 +168,16 @@ export async function buildBackup(sql: SqlJs, image: Uint8Array, store: string, 
   } finally {
     db.close();
   }
+}
+
+/** A raw sql.js database as the `query` side of the store's SQL interface. */
+function reader(db: Database): Pick<Sql, 'query'> {
+  return {
+    query(text, params) {
+      const result = db.exec(text, params as never)[0];
+      return (result?.values ?? []).map((values) => Object.fromEntries(result!.columns.map((c, i) => [c, values[i] as SqlValue])));
+    },
+  };
 }
 
 const SCHEMA_SQL = `SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name <> '${MANIFEST_TABLE}' AND name NOT LIKE 'sqlite\\_autoindex%' ESCAPE '\\' ORDER BY type, name`;
@@ -251,12 +264,14 @@ export async function verifyBackup(
       throw invalid(`its schema differs from the one this app creates (${extra.length ? 'unexpected' : 'missing'}: ${what.split(' | ').slice(0, 2).join(' ')})`);
     }
     if (db.exec('PRAGMA foreign_key_check').length > 0) throw invalid('it has broken foreign keys');
-    const tables = userTables(db);
-    if (tables.includes('account') && tables.includes('entry')) {
-      const engine = new Engine(sql, db.export(), { adopt: true }); // a copy made for it alone
+    const checks = backupChecksFor(known);
+    if (checks.length > 0) {
+      const engine = new Engine(sql, db.export(), { adopt: true }); // a copy made for them alone
       try {
-        const report = audit(engine);
-        if (!report.ok) throw invalid(`its ledger does not balance: ${report.problems[0]}`);
+        for (const check of checks) {
+          const reason = check.refuse(engine);
+          if (reason) throw invalid(reason);
+        }
       } finally {
         engine.close();
       }

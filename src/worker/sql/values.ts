@@ -4,9 +4,9 @@
  * only store by guessing is refused.
  */
 import type { BindParams, SqlValue as SqlJsValue, Statement } from 'sql.js';
-import { StoreError } from '../shared/errors';
-import type { SqlParams, SqlValue } from '../shared/types';
-import { parameters, type Token } from './sql-lexer';
+import { StoreError } from '../../shared/errors';
+import type { SqlParams, SqlValue } from '../../shared/types';
+import { parameters, type Token } from './lexer';
 import { getBigIntRow } from './sqljs';
 
 const INT64_MIN = -(2n ** 63n);

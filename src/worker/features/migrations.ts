@@ -4,10 +4,11 @@
  * a step (one transaction per migration, persisted like any commit) is the
  * host's job; this module decides and verifies.
  */
-import { StoreError } from '../shared/errors';
-import type { Migration } from '../shared/types';
-import type { Engine } from './engine';
-import { sha256Hex } from './hash';
+import { StoreError } from '../../shared/errors';
+import type { Migration } from '../../shared/types';
+import type { Engine } from '../sql/engine';
+import { sha256Hex } from '../../shared/hash';
+import type { Sql } from '../../shared/types';
 
 /** The bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'pacioli_migrations';
@@ -56,7 +57,7 @@ export async function checkMigrations(list: readonly Migration[] | undefined): P
 }
 
 /** The applied migrations, oldest first (none when the bookkeeping table does not exist yet). */
-export function appliedMigrations(engine: Engine): AppliedMigration[] {
+export function appliedMigrations(engine: Pick<Sql, 'query'>): AppliedMigration[] {
   const exists = engine.query(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`, [MIGRATIONS_TABLE]);
   if (exists.length === 0) return [];
   return engine.query(`SELECT version, name, checksum, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY version`) as unknown as AppliedMigration[];

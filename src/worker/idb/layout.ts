@@ -6,19 +6,23 @@
  *     'meta' → { format, snapshotSeq, snapshotBytes, snapshotSha256 }  (the commit point of a snapshot)
  *     1, 2, 3… → one log entry per committed transaction (change-codec bytes)
  *   database `pacioli:<name>:snapshots`, store `snapshots`
- *     seq → the SQLite file image as of commit `seq`
+ *     [seq, nonce] → the SQLite file image as of commit `seq` (older stores: the number seq)
  *
  * A commit is one put of one log entry: atomic. A snapshot is written first
- * under its own key, then `meta` flips to it in one put; entries at or below
+ * under a key of its own that no other write can ever use (`add`, with a
+ * random nonce), then `meta` flips to it in one put; entries at or below
  * the snapshot's seq are obsolete from that instant and are swept later.
+ * Two tabs may well fold at the same commit, and their images differ byte
+ * for byte (free pages): were they written under one key, the loser would
+ * replace the image whose SHA-256 the pointer holds.
  * Snapshots live in their own database so a large snapshot write never
  * queues the small log puts of commits behind it.
  */
-import { get, promisifyRequest, set } from 'idb-keyval';
-import { fromIndexedDb, StoreError } from '../shared/errors';
-import type { Durability } from '../shared/types';
-import { sha256Hex } from './hash';
-import { createDurableStore, type DurableStore } from './idb-store';
+import { get, promisifyRequest } from 'idb-keyval';
+import { fromIndexedDb, StoreError } from '../../shared/errors';
+import type { Durability } from '../../shared/types';
+import { sha256Hex } from '../../shared/hash';
+import { createDurableStore, type DurableStore } from './strict-store';
 
 /** The snapshot pointer. */
 export interface Meta {
@@ -26,7 +30,12 @@ export interface Meta {
   snapshotSeq: number;
   snapshotBytes: number;
   snapshotSha256: string;
+  /** Where the image is, in the snapshots store; absent in stores written before unique keys (then it is `snapshotSeq`). */
+  snapshotKey?: SnapshotKey;
 }
+
+/** A snapshot image's key: its commit and a nonce, so no two writes ever share one. */
+export type SnapshotKey = [number, string] | number;
 
 /** A persisted log entry. */
 export interface LogEntry {
@@ -113,7 +122,7 @@ export class Persistence {
       const { meta, entries } = await this.readLog(0);
       const base = meta?.snapshotSeq ?? 0;
       if (!meta || base === 0) return { meta, image: undefined, entries, verified: Promise.resolve() };
-      const raw = await this.guard('reading the snapshot', () => get<unknown>(base, this.snapshots));
+      const raw = await this.guard('reading the snapshot', () => get<unknown>(meta.snapshotKey ?? base, this.snapshots));
       const label = `the snapshot of commit ${base}`;
       if (!(raw instanceof Uint8Array)) {
         // Another tab may have folded and swept between the two reads: read the newer pointer.
@@ -181,43 +190,58 @@ export class Persistence {
   }
 
   /**
-   * Makes `image` the state as of commit `seq`: the image goes in first, the
-   * pointer flips second. The flip is skipped if a newer snapshot won
-   * meanwhile. Returns the new pointer, or undefined when it was skipped.
+   * Makes `image` the state as of commit `seq`: the image goes in first,
+   * under a fresh key, and the pointer flips second. The flip is skipped if
+   * a newer snapshot (or another tab's of the same commit) won meanwhile,
+   * and the image written for it is taken away again. Returns the new
+   * pointer, or undefined when it was skipped.
    */
   async writeSnapshot(seq: number, image: Uint8Array, options: { commit?: boolean } = {}): Promise<Meta | undefined> {
-    const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image) };
+    const key: SnapshotKey = [seq, crypto.randomUUID()];
+    const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image), snapshotKey: key };
     const wasCleared = this.cleared;
-    await this.guard(`persisting the snapshot of commit ${seq}`, () => set(seq, image, this.snapshots));
-    const flipped = await this.guard(`persisting the snapshot of commit ${seq}`, () =>
-      this.log('readwrite', async (s) => {
-        const current = (await promisifyRequest(s.get(META))) as Meta | undefined;
-        if (current && current.snapshotSeq >= seq) {
-          if (options.commit) throw conflict(seq);
-          return false; // a fold that a newer snapshot overtook: nothing lost
-        }
-        // A snapshot commit is commit `seq`: no other tab may have written that commit already.
-        if (options.commit && (await promisifyRequest(s.count(IDBKeyRange.bound(seq, Infinity))))) throw conflict(seq); // numbers only, not 'meta'
-        s.put(meta, META);
-        await promisifyRequest(s.transaction);
-        return true;
+    const what = `persisting the snapshot of commit ${seq}`;
+    await this.guard(what, () =>
+      this.snapshots('readwrite', (s) => {
+        s.add(image, key);
+        return promisifyRequest(s.transaction);
       }),
     );
+    let flipped = false;
+    try {
+      flipped = await this.guard(what, () =>
+        this.log('readwrite', async (s) => {
+          const current = (await promisifyRequest(s.get(META))) as Meta | undefined;
+          if (current && current.snapshotSeq >= seq) {
+            if (options.commit) throw conflict(seq);
+            return false; // a fold that a newer snapshot (or one of the same commit) overtook: nothing lost
+          }
+          // A snapshot commit is commit `seq`: no other tab may have written that commit already.
+          if (options.commit && (await promisifyRequest(s.count(IDBKeyRange.bound(seq, Infinity))))) throw conflict(seq); // numbers only, not 'meta'
+          s.put(meta, META);
+          await promisifyRequest(s.transaction);
+          return true;
+        }),
+      );
+    } finally {
+      if (!flipped) void this.snapshots('readwrite', (s) => promisifyRequest((s.delete(key), s.transaction))).catch(() => undefined);
+    }
     if (flipped && wasCleared) (this.log.resetLost(), this.snapshots.resetLost());
     return flipped ? meta : undefined;
   }
 
   /** Sweeps what a snapshot at `seq` made obsolete. Best effort: leftovers are ignored on load. */
-  async sweep(seq: number, options: { orphans?: boolean } = {}): Promise<void> {
+  async sweep(seq: number): Promise<void> {
     await Promise.all([
       this.log('readwrite', (s) => {
         s.delete(IDBKeyRange.bound(0, seq));
         return promisifyRequest(s.transaction);
       }),
       this.snapshots('readwrite', (s) => {
+        // Numbers sort first: this range is the numbered images of older stores, below `seq`.
         s.delete(IDBKeyRange.upperBound(seq, true));
-        // At open nothing else writes: snapshots above the pointer are from flips that never happened.
-        if (options.orphans) s.delete(IDBKeyRange.lowerBound(seq, true));
+        // [n, nonce] with n < seq; checkpoint keys ['checkpoint', …] sort after every [number, …].
+        s.delete(IDBKeyRange.bound([], [seq], false, true));
         return promisifyRequest(s.transaction);
       }),
     ]).catch(() => undefined);

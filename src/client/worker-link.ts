@@ -1,0 +1,100 @@
+/**
+ * The page's end of one store worker: the Comlink proxy, and the one place
+ * every call goes through. `call()` always settles: with the worker's
+ * answer, or with a `StoreError` (the page's error boundary), also when the
+ * worker errors out, is terminated or crashes. Comlink alone would leave
+ * such a call pending forever.
+ */
+import { releaseProxy, wrap, type Remote } from 'comlink';
+import type { WorkerApi } from '../shared/contract';
+import { atBoundary, StoreError } from '../shared/errors';
+import { installErrorTransfer } from '../shared/wire';
+
+export class WorkerLink {
+  private readonly api: Remote<WorkerApi>;
+  private readonly worker: Worker;
+  private readonly died: Promise<never>;
+  private gone!: (error: StoreError) => void;
+  private readonly alive = new AbortController();
+  private stopped = false;
+  /** Called once when the link ends for any reason (closed, or the worker failed). */
+  onStop: () => void = () => {};
+
+  /** Starts the worker of store `name` (not open yet). */
+  constructor(readonly name: string) {
+    installErrorTransfer();
+    this.worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${name}` });
+    this.api = wrap<WorkerApi>(this.worker);
+    this.died = new Promise<never>((_, reject) => (this.gone = reject));
+    this.died.catch(() => undefined);
+    const fail = (event: Event) => {
+      // An uncaught error leaves the worker running, with its write lock and connections: end it.
+      event.preventDefault();
+      this.fail(`the store's worker stopped: ${event instanceof ErrorEvent && event.message ? event.message : 'it could not load or crashed'}`);
+    };
+    this.worker.addEventListener('error', fail);
+    this.worker.addEventListener('messageerror', fail);
+  }
+
+  /** True once the link ended: every call rejects with `CLOSED`. */
+  get closed(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * A worker that is terminated or crashes fires no event. It holds a Web
+   * Lock for as long as it lives; asking for the same lock here, the page is
+   * granted it the moment the worker is gone, and every pending call fails
+   * with `CLOSED` instead of hanging.
+   */
+  async watch(): Promise<void> {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!locks) return; // the worker's open() names what is missing
+    const name = `pacioli:alive:${typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : Math.random().toString(36).slice(2)}`;
+    await this.call((api) => api.holdWhileAlive(name));
+    locks.request(name, { signal: this.alive.signal }, () => this.fail(`the store's worker stopped (terminated or crashed)`)).catch(() => undefined);
+  }
+
+  /** Calls the worker; settles with its answer or a `StoreError`, never hangs on a dead worker. */
+  call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    if (this.stopped) return Promise.reject(new StoreError('CLOSED', `the store ${this.name} is closed`));
+    let pending: Promise<T>;
+    try {
+      pending = fn(this.api);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return Promise.race([pending, this.died]).catch((thrown: unknown) => {
+      throw atBoundary(thrown);
+    });
+  }
+
+  /** The worker failed: pending and later calls reject with `CLOSED`. */
+  private fail(reason: string): void {
+    if (this.stopped) return;
+    this.gone(new StoreError('CLOSED', reason));
+    this.stop();
+  }
+
+  /** Ends the link and the worker (idempotent). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.alive.abort();
+    this.api[releaseProxy]();
+    this.worker.terminate();
+    this.onStop();
+  }
+}
+
+/** Runs one call in a worker of its own, for work on a store that is not open (or cannot be). */
+export async function inOwnWorker<T>(name: string, fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new StoreError('INVALID_ARGUMENT', 'the store name must be a string of 1 to 200 characters');
+  if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
+  const link = new WorkerLink(name);
+  try {
+    return await link.call(fn);
+  } finally {
+    link.stop();
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The one commit path, top to bottom:
+ *
+ *   turn     this tab's calls run one at a time (the session's FIFO mutex)
+ *   lease    the store's cross-tab write lock (tabs/lease.ts)
+ *   catch up this tab's copy takes in other tabs' commits (replica.ts)
+ *   run      the statements, in one SQLite transaction (sql/engine.ts),
+ *            their row images captured (sql/capture.ts, sql/codec.ts)
+ *   persist  one fenced log append, or a snapshot (idb/layout.ts); only then
+ *            does the transaction count, in memory too
+ *   announce the commit, with its entry, to the other tabs (tabs/channel.ts)
+ *
+ * Writes are serializable across tabs and resolve only once durable.
+ * Memory is never ahead of disk.
+ */
+import { StoreError, toStoreError } from '../../shared/errors';
+import type { Replica } from './replica';
+import type { Session } from './session';
+import { Engine } from '../sql/engine';
+
+export class Commits {
+  /** The latest fold, settled either way: the next one queues behind it. */
+  private folding: Promise<void> = Promise.resolve();
+  private catchUpQueued = false;
+
+  constructor(private readonly session: Session) {}
+
+  /** Runs `fn` holding the write lock; `handOver` lets it go right after instead of keeping the lease. */
+  withLock<T>(fn: () => Promise<T>, options?: { handOver?: boolean }): Promise<T> {
+    return this.session.lease().withLock(this.session.lockWaitMs(), fn, options);
+  }
+
+  /** Runs `fn` in this tab's turn, holding the write lock, on a copy caught up with every tab's commits. */
+  exclusive<T>(fn: (replica: Replica) => Promise<T>, options?: { handOver?: boolean }): Promise<T> {
+    return this.session.mutex.run(() =>
+      this.withLock(async () => {
+        const replica = this.session.ready();
+        await replica.ensureCurrent();
+        return fn(replica);
+      }, options),
+    );
+  }
+
+  /**
+   * Runs `fn` as its own transaction under the write lock; durable when it
+   * resolves. Optimistic: it skips reading the log first unless another tab
+   * announced a newer commit. That is safe because the log append is fenced:
+   * had another tab committed meanwhile, the append fails with CONFLICT and
+   * `fn` runs again after catching up. An error `fn` raised against a view
+   * that may be stale is likewise only reported after catching up finds
+   * nothing new. (`transaction()` cannot be re-run, so it always starts current.)
+   */
+  autocommit<T>(fn: (engine: Engine) => T): Promise<T> {
+    return this.session.mutex.run(() =>
+      this.withLock(async () => {
+        const replica = this.session.ready();
+        let current = replica.isCurrent();
+        if (!current && replica.seq < this.session.channel().announced) current = await replica.catchUp();
+        for (;;) {
+          const retry = async (error: unknown): Promise<void> => {
+            if (current) throw error;
+            const seen = replica.seq;
+            await replica.refresh();
+            current = true;
+            if (replica.seq === seen && !(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
+          };
+          replica.engine.begin();
+          let result: T;
+          try {
+            result = fn(replica.engine);
+          } catch (error) {
+            replica.engine.rollback();
+            await retry(error);
+            continue;
+          }
+          try {
+            await this.persist(replica);
+          } catch (error) {
+            if (!(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
+            await retry(error);
+            continue;
+          }
+          this.announce(replica);
+          return result;
+        }
+      }),
+    );
+  }
+
+  /** Persists and commits the engine's open transaction, or rolls it back and throws. Hold the write lock. */
+  async persist(replica: Replica): Promise<void> {
+    const { engine, persistence } = replica;
+    const next = replica.seq + 1;
+    let pending;
+    try {
+      pending = engine.pending(next);
+      if (pending.kind === 'none') return engine.commit();
+      // Storage cleared under us: memory holds the only copy, so write all of it, not a delta.
+      if (pending.kind === 'log' && persistence.cleared) pending = { kind: 'snapshot', reason: 'storage was cleared' } as const;
+    } catch (error) {
+      engine.rollback();
+      throw toStoreError(error);
+    }
+    if (pending.kind === 'snapshot') {
+      try {
+        engine.commit(); // sql.js cannot export inside a write transaction
+      } catch (error) {
+        engine.rollback();
+        throw error;
+      }
+      const image = engine.export();
+      let meta;
+      try {
+        meta = await persistence.writeSnapshot(next, image, { commit: true });
+      } catch (error) {
+        await replica.recover(); // memory is ahead of disk: back to the durable state
+        throw error;
+      }
+      return replica.snapshotCommit(next, meta, image);
+    }
+    // Deferred foreign keys are checked only at COMMIT, after the row images were read. Where the
+    // schema has them, commit in memory first, so that a violation never reaches the log (where
+    // another tab or a reload after a crash would take it for a commit); a failed append then
+    // costs a reload of the durable state rather than a rollback.
+    const commitFirst = engine.checksAtCommit;
+    if (commitFirst) {
+      try {
+        engine.commit();
+      } catch (error) {
+        engine.rollback();
+        throw error;
+      }
+    }
+    try {
+      await persistence.append({ seq: next, bytes: pending.entry });
+    } catch (error) {
+      if (commitFirst) await replica.recover();
+      else engine.rollback();
+      throw error;
+    }
+    if (!commitFirst) {
+      try {
+        engine.commit(); // nothing deferred: only running out of memory fails here
+      } catch {
+        // The entry is durable, so the commit happened: memory, behind now, loads it back.
+        await replica.recover();
+        if (replica.broken) throw replica.broken;
+        return;
+      }
+    }
+    replica.loggedCommit(next, pending.entry, pending.tables);
+  }
+
+  /**
+   * Replaces the whole database with `image` (a verified backup or a
+   * checkpoint) as one snapshot commit: the pointer flip makes it atomic,
+   * and other tabs, finding a newer snapshot, reload it. Hold the write lock.
+   */
+  async install(replica: Replica, image: Uint8Array): Promise<void> {
+    const next = replica.seq + 1;
+    const engine = new Engine(replica.sql, image); // proves it opens before anything is written
+    let meta;
+    try {
+      meta = await replica.persistence.writeSnapshot(next, image, { commit: true });
+    } catch (error) {
+      engine.close();
+      throw error;
+    }
+    replica.snapshotCommit(next, meta, image, engine);
+    this.announce(replica);
+  }
+
+  /** After a durable commit of this tab (only ever made holding the lock): tell the other tabs, fold if the log grew. */
+  announce(replica: Replica): void {
+    replica.markCurrent();
+    this.session.channel().announce(replica.seq, replica.lastEntry);
+    if (replica.wantsFold()) {
+      this.scheduleFold().catch((error: unknown) => console.warn(`[pacioli] folding the log into a snapshot failed (the next commit tries again): ${String(error)}`));
+    }
+  }
+
+  /**
+   * Another tab announced a commit (`poll` false), or it is time to look at
+   * the log anyway (`poll`, the safety net for lost messages): catch up
+   * between this tab's own calls. An open transaction holds the lock anyway.
+   */
+  behind(poll: boolean): void {
+    if (this.catchUpQueued || this.session.inTransaction() || !this.session.current()) return;
+    this.catchUpQueued = true;
+    void this.session.mutex.run(async () => {
+      this.catchUpQueued = false;
+      const replica = this.session.current();
+      if (!replica || this.session.inTransaction()) return;
+      if (!poll && this.session.channel().announced <= replica.seq) return; // a write of this tab caught up meanwhile
+      await (poll ? replica.refresh() : replica.catchUp()).catch((error: unknown) => console.warn(`[pacioli] catching up failed: ${String(error)}`));
+      this.session.checkSchema();
+    });
+  }
+
+  /** Folds the log into a snapshot after this tab's earlier calls; resolves when it is written, rejects when it could not be. */
+  scheduleFold(): Promise<void> {
+    const fold = this.folding.then(async () => {
+      const taken = await this.session.mutex.run(() =>
+        this.withLock(async () => {
+          const replica = this.session.current();
+          if (!replica) return undefined;
+          await replica.ensureCurrent();
+          return { replica, image: replica.foldImage() };
+        }),
+      );
+      if (taken?.image) await taken.replica.writeFold(taken.image); // commits go on while the image is written
+    });
+    this.folding = fold.catch(() => undefined);
+    return fold;
+  }
+
+  /** Resolves once a fold already writing its image is done. */
+  settled(): Promise<void> {
+    return this.folding;
+  }
+}

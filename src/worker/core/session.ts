@@ -1,0 +1,227 @@
+/**
+ * One open store in this worker: its options, this tab's copy (the
+ * replica), its IndexedDB layout, its place among the tabs, and its
+ * lifecycle, from `open` (load, check it was not lost, migrate) to `close`.
+ * Calls of this tab run in turn, on the session's FIFO mutex. The RPC layer
+ * (rpc/api.ts) checks arguments and dispatches here.
+ */
+import type { HostEvent, HostOptions, OpenInfo } from '../../shared/contract';
+import { StoreError } from '../../shared/errors';
+import { Mutex } from '../../shared/mutex';
+import { Commits } from './commit';
+import { Checkpoints } from '../features/checkpoints';
+import { checkMigrations, currentVersion, migrate, type CheckedMigration } from '../features/migrations';
+import { RecoveryCopy, storageLost } from '../features/recovery-copy';
+import { Persistence } from '../idb/layout';
+import { Replica } from './replica';
+import type { SqlJs } from '../sql/sqljs';
+import { checkTabSupport, TabChannel } from '../tabs/channel';
+import { WriteLease } from '../tabs/lease';
+import { Transactions } from './transactions';
+
+/** What is there once a store is open. */
+interface Opened {
+  options: HostOptions;
+  sql: SqlJs;
+  persistence: Persistence;
+  replica: Replica;
+  channel: TabChannel;
+  lease: WriteLease;
+  recovery: RecoveryCopy;
+  checkpoints: Checkpoints;
+}
+
+export class Session {
+  readonly mutex = new Mutex();
+  readonly commits = new Commits(this);
+  readonly transactions = new Transactions(this, this.commits);
+  /** The migrations this code knows, checked. */
+  known: CheckedMigration[] = [];
+  /** The database has migrations this code does not know: it may read, never write. */
+  schemaAhead = false;
+  /** Whether the page has live queries: change events cost two messages per commit in every tab, so only then. */
+  watching = false;
+  private opened: Opened | undefined;
+  private closed = false;
+  private checkpointTimer: ReturnType<typeof setInterval> | undefined;
+  private listener: (event: HostEvent) => void = () => {};
+
+  /** The open store's parts; throws `CLOSED` before `open` and after `close`. */
+  parts(): Opened {
+    if (this.closed) throw new StoreError('CLOSED', 'the store is closed');
+    if (!this.opened) throw new StoreError('CLOSED', 'the store is not open');
+    return this.opened;
+  }
+
+  /** This tab's copy; throws `CLOSED`, or what broke the store. */
+  ready(): Replica {
+    const { replica } = this.parts();
+    if (replica.broken) throw replica.broken;
+    return replica;
+  }
+
+  /** The open, unbroken copy, or undefined (for background work, which gives up quietly). */
+  current(): Replica | undefined {
+    const replica = this.closed ? undefined : this.opened?.replica;
+    return replica && !replica.broken ? replica : undefined;
+  }
+
+  lease(): WriteLease {
+    return this.parts().lease;
+  }
+
+  channel(): TabChannel {
+    return this.parts().channel;
+  }
+
+  txTimeoutMs(): number {
+    return this.parts().options.txTimeoutMs;
+  }
+
+  /** How long a write waits for another tab's write lock before `BUSY`. */
+  lockWaitMs(): number {
+    return Math.max(2 * this.txTimeoutMs(), 5000);
+  }
+
+  inTransaction(): boolean {
+    return this.transactions.open;
+  }
+
+  /** Sets the page's listener for changes and schema-ahead. */
+  listen(callback: (event: HostEvent) => void): void {
+    this.listener = callback;
+    if (this.schemaAhead) callback({ type: 'schema-ahead' });
+  }
+
+  /** Old code against a newer schema may read, never write. */
+  guardWrite(write: boolean): void {
+    if (this.schemaAhead && write) throw new StoreError('SCHEMA_AHEAD', 'the database was migrated by newer code: reload the page before writing');
+  }
+
+  /** After another tab migrated: does this code still know the schema? */
+  checkSchema(): void {
+    const replica = this.current();
+    if (this.schemaAhead || this.known.length === 0 || !replica) return;
+    if (currentVersion(replica.engine) > this.known.at(-1)!.version) {
+      this.schemaAhead = true;
+      this.listener({ type: 'schema-ahead' });
+    }
+  }
+
+  /** Keeps a restorable copy of the current state (call in the tab's turn). */
+  checkpoint(reason: string): Promise<void> {
+    const replica = this.ready();
+    return this.parts().checkpoints.take(reason, replica.engine, replica.seq);
+  }
+
+  /** Applies migrations up to `target` under the write lock: with several tabs, one applies, the others see it done. */
+  migrateLocked(target: number): Promise<number> {
+    return this.commits.withLock(async () => {
+      await this.ready().ensureCurrent();
+      const host = {
+        engine: () => this.ready().engine,
+        commitOpen: () => this.commits.persist(this.ready()),
+        checkpoint: (reason: string) => this.checkpoint(reason),
+      };
+      try {
+        const applied = await migrate(host, this.known, target);
+        if (applied > 0) this.commits.announce(this.ready());
+        return applied;
+      } catch (error) {
+        if (error instanceof StoreError && error.code === 'SCHEMA_AHEAD') this.schemaAhead = true;
+        throw error;
+      }
+    });
+  }
+
+  /** Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what. */
+  async open(options: HostOptions, loadSql: () => Promise<SqlJs>): Promise<OpenInfo> {
+    if (this.opened || this.closed) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
+    checkTabSupport();
+    this.known = await checkMigrations(options.migrations); // a bad list fails before anything runs
+    return this.mutex.run(async () => {
+      const persistence = new Persistence(options.name, options.durability);
+      // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
+      const read = persistence.load();
+      read.catch(() => undefined); // awaited below; a failure surfaces there
+      let sql: SqlJs;
+      try {
+        sql = await loadSql();
+      } catch (error) {
+        persistence.close();
+        throw error;
+      }
+      const channel = new TabChannel(options.name, (poll) => this.commits.behind(poll));
+      const lease = new WriteLease(options.name, channel);
+      const replica = new Replica(sql, persistence, channel, lease, options.compactAfterBytes);
+      const recovery = new RecoveryCopy(options.name);
+      replica.onChange = (notice) => {
+        if (notice.seq > 0) recovery.noteSeq(notice.seq);
+        if (this.watching) this.listener({ type: 'change', notice });
+      };
+      replica.onSnapshot = (seq, image) => recovery.saveImage(seq, image);
+      const checkpoints = new Checkpoints(persistence, options.keepCheckpoints);
+      this.opened = { options, sql, persistence, replica, channel, lease, recovery, checkpoints };
+      let migrated = 0;
+      try {
+        await replica.load(read);
+        if (replica.seq === 0) await this.checkNotLost(); // before migrations write to it
+        if (options.autoMigrate && this.known.length > 0) {
+          migrated = await this.migrateLocked(this.known.at(-1)!.version).catch((error: unknown) => {
+            if (this.schemaAhead) return 0; // old code may still read
+            throw error;
+          });
+        }
+      } catch (error) {
+        this.closed = true;
+        lease.close();
+        channel.close();
+        replica.close();
+        persistence.close();
+        throw error;
+      }
+      if (options.checkpointEveryMs > 0) {
+        this.checkpointTimer = setInterval(() => {
+          void this.mutex
+            .run(() => {
+              const current = this.current();
+              return current && checkpoints.changedSince(current.seq) ? this.checkpoint('scheduled') : undefined;
+            })
+            .catch((error: unknown) => console.warn(`[pacioli] scheduled checkpoint failed: ${String(error)}`));
+        }, options.checkpointEveryMs);
+      }
+      return { schemaVersion: currentVersion(replica.engine), migrated, schemaAhead: this.schemaAhead };
+    });
+  }
+
+  /**
+   * IndexedDB held nothing of this store at open: new, or lost? The record
+   * in OPFS tells. (Read again after the record: a tab that created the
+   * store meanwhile wrote IndexedDB before the record.)
+   */
+  private async checkNotLost(): Promise<void> {
+    const { recovery, persistence, replica, options } = this.parts();
+    const record = await recovery.read();
+    if (!record || record.seq <= 0) return;
+    const again = await persistence.readLog(0);
+    if (!again.meta && again.entries.length === 0) throw storageLost(options.name, record, (await recovery.newest())?.info);
+    await replica.load();
+  }
+
+  /** Waits for this tab's earlier calls and a fold being written, then lets go of everything. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.mutex.run(() => {
+      this.closed = true; // calls queued behind this one now fail with CLOSED; a queued fold gives up
+    });
+    await this.commits.settled(); // a fold already writing its image finishes first
+    clearInterval(this.checkpointTimer);
+    const opened = this.opened;
+    if (!opened) return;
+    await opened.recovery.close();
+    opened.lease.close();
+    opened.channel.close();
+    opened.replica.close();
+    opened.persistence.close();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The recovery RPCs: they work on a store that is not open (or cannot be):
+ * what recovery copy it keeps, restoring that copy into an IndexedDB that
+ * lost the store, and deleting a store everywhere.
+ */
+import { promisifyRequest } from 'idb-keyval';
+import { fromIndexedDb, StoreError } from '../../shared/errors';
+import type { Durability } from '../../shared/types';
+import { Engine } from '../sql/engine';
+import { databaseNames, Persistence } from '../idb/layout';
+import { RecoveryCopy, type CopyInfo } from './recovery-copy';
+import type { SqlJs } from '../sql/sqljs';
+
+export function createRecoveryApi(loadSql: () => Promise<SqlJs>) {
+  return {
+    /** The newest whole recovery copy of store `name`, if one is kept. */
+    async recoveryCopy(name: string): Promise<CopyInfo | undefined> {
+      return (await new RecoveryCopy(String(name)).newest())?.info;
+    },
+
+    /**
+     * Restores the recovery copy of a store whose IndexedDB lost it, as one
+     * snapshot commit. Never overwrites a store that holds data.
+     */
+    async recoverStore(name: string, durability: Durability): Promise<CopyInfo> {
+      const copy = await new RecoveryCopy(String(name)).newest();
+      if (!copy) throw new StoreError('NOT_FOUND', `no recovery copy of the store "${name}" is kept`);
+      const persistence = new Persistence(String(name), durability);
+      try {
+        const { meta, entries } = await persistence.readLog(0);
+        if (meta || entries.length > 0) {
+          throw new StoreError('INVALID_ARGUMENT', `the store "${name}" holds data: a recovery copy never replaces it (restore a backup, or a checkpoint, instead)`);
+        }
+        new Engine(await loadSql(), copy.image).close(); // proves it opens before anything is written
+        await persistence.writeSnapshot(copy.info.seq, copy.image, { commit: true });
+        return copy.info;
+      } finally {
+        persistence.close();
+      }
+    },
+
+    /** Deletes store `name` from this origin: its IndexedDB databases, its record and its recovery copies. */
+    async deleteStore(name: string): Promise<void> {
+      for (const db of Object.values(databaseNames(String(name)))) {
+        try {
+          await promisifyRequest(indexedDB.deleteDatabase(db));
+        } catch (error) {
+          throw fromIndexedDb(error, `deleting ${db}`);
+        }
+      }
+      await new RecoveryCopy(String(name)).remove();
+    },
+  };
+}

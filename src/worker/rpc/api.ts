@@ -1,0 +1,115 @@
+/**
+ * The API the worker exposes to its page (the contract's `WorkerApi`):
+ * argument checks and dispatch, nothing else. Reads run in the tab's turn
+ * on this tab's copy; writes take the one commit path (commit.ts).
+ */
+import { ledgerOps, READ_OPS } from '../../ledger/operations';
+import type { HostEvent, HostOptions, LedgerArgs, LedgerOpName, LedgerResult, Rows, WorkerApi } from '../../shared/contract';
+import { StoreError } from '../../shared/errors';
+import type { RunResult, Sql, SqlParams } from '../../shared/types';
+import { Backups } from './backups';
+import { currentVersion } from '../features/migrations';
+import { createRecoveryApi } from '../features/recovery';
+import { Session } from '../core/session';
+import type { SqlJs } from '../sql/sqljs';
+import { holdWhileAlive } from './boundary';
+
+/** Builds the API the worker exposes; `loadSql` supplies sql.js (the worker entry knows where its wasm is). */
+export function createWorkerApi(loadSql: () => Promise<SqlJs>): WorkerApi {
+  const session = new Session();
+  const { mutex, commits, transactions } = session;
+  const backups = new Backups(session);
+
+  /** A write outside a transaction: its own transaction, refused while this code is older than the schema. */
+  const write = <T>(fn: (sql: Sql) => T) => commits.autocommit((engine) => (session.guardWrite(true), fn(engine)));
+
+  return {
+    ...createRecoveryApi(loadSql),
+
+    async holdWhileAlive(name: string): Promise<void> {
+      await holdWhileAlive(name);
+    },
+
+    async open(options: HostOptions) {
+      return session.open(options, loadSql);
+    },
+
+    async listen(callback: (event: HostEvent) => void): Promise<void> {
+      session.listen(callback);
+    },
+
+    async setWatching(on: boolean): Promise<void> {
+      session.watching = on === true;
+    },
+
+    async query(sql: string, params: SqlParams | undefined, txId?: number): Promise<Rows> {
+      if (txId !== undefined) return transactions.engineOf(txId, sql).query(sql, params);
+      const rows = await mutex.run(() => {
+        const { engine } = session.ready();
+        return engine.readOnly(sql) ? engine.query(sql, params) : undefined;
+      });
+      return rows ?? write((e) => e.query(sql, params));
+    },
+
+    async run(sql: string, params: SqlParams | undefined, txId?: number): Promise<RunResult> {
+      if (txId !== undefined) return transactions.engineOf(txId, sql).run(sql, params);
+      return write((e) => e.run(sql, params));
+    },
+
+    async tablesRead(sql: string): Promise<string[] | undefined> {
+      return mutex.run(() => session.ready().engine.tablesRead(sql));
+    },
+
+    async begin(): Promise<number> {
+      return transactions.begin();
+    },
+
+    async commit(txId: number): Promise<void> {
+      return transactions.commit(txId);
+    },
+
+    async rollback(txId: number, timedOut = false): Promise<void> {
+      transactions.rollback(txId, timedOut);
+    },
+
+    async migrate(): Promise<number> {
+      return mutex.run(() => (session.ready(), session.migrateLocked(session.known.at(-1)?.version ?? 0)));
+    },
+
+    async migrateTo(version: number): Promise<number> {
+      if (!Number.isSafeInteger(version) || version < 0) throw new StoreError('INVALID_ARGUMENT', 'version must be a non-negative integer');
+      return mutex.run(() => (session.ready(), session.migrateLocked(version)));
+    },
+
+    async schemaVersion(): Promise<number> {
+      return mutex.run(() => currentVersion(session.ready().engine));
+    },
+
+    async ledger<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<LedgerResult<K>> {
+      const fn = (Object.hasOwn(ledgerOps, op) ? ledgerOps[op] : undefined) as ((sql: Sql, ...a: unknown[]) => LedgerResult<K>) | undefined;
+      if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
+      if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
+      if (READ_OPS.has(op)) return mutex.run(() => fn(session.ready().engine, ...args));
+      return write((sql) => fn(sql, ...args));
+    },
+
+    async compact(): Promise<void> {
+      session.ready();
+      await commits.scheduleFold();
+    },
+
+    async stats() {
+      return session.ready().stats(session.parts().options.durability);
+    },
+
+    async close(): Promise<void> {
+      await session.close();
+    },
+
+    exportBackup: () => backups.exportBackup(),
+    inspectBackup: (data: Uint8Array) => backups.inspectBackup(data),
+    restoreBackup: (data: Uint8Array) => backups.restoreBackup(data),
+    checkpoints: () => backups.checkpoints(),
+    restoreCheckpoint: (id: string) => backups.restoreCheckpoint(id),
+  };
+}
