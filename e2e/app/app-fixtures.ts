@@ -4,7 +4,8 @@
  * test in a fresh browser context, finding elements by role and accessible
  * name as a player (or a screen reader) would.
  */
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { writeFile } from 'node:fs/promises';
 
 const PORT = Number(process.env.E2E_PORT ?? 4173);
 /** Where the production app is served (the same rule as playwright.config.ts). */
@@ -80,4 +81,53 @@ export async function fillTransfer(page: Page, from: string, to: string, amount:
 /** The message beside the transfer form. */
 export function sendNote(page: Page): Locator {
   return page.locator('#send-note');
+}
+
+/**
+ * Clicks "Export backup" and returns the saved file's path. Chromium reports the download to
+ * Playwright. Firefox over WebDriver BiDi (Playwright 1.64, Firefox ESR 153) reports downloads of
+ * data: URLs but not of blob: URLs, which the app uses so large backups are not base64-inflated;
+ * there the test keeps the Blob the app handed to its download link (an init script wraps
+ * URL.createObjectURL) and the name the link asked for.
+ */
+export async function exportBackup(page: Page, testInfo: TestInfo): Promise<string> {
+  if (testInfo.project.name !== 'firefox') {
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export backup' }).click();
+    const download = await downloading;
+    const file = testInfo.outputPath(download.suggestedFilename());
+    await download.saveAs(file);
+    return file;
+  }
+  await page.getByRole('button', { name: 'Export backup' }).click();
+  await page.waitForFunction(() => (window as unknown as { lastDownload?: unknown }).lastDownload);
+  const { name, base64 } = await page.evaluate(async () => {
+    const { name, blob } = (window as unknown as { lastDownload: { name: string; blob: Blob } }).lastDownload;
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let binary = '';
+    for (const b of bytes) binary += String.fromCharCode(b);
+    return { name, base64: btoa(binary) };
+  });
+  const file = testInfo.outputPath(name);
+  await writeFile(file, Buffer.from(base64, 'base64'));
+  return file;
+}
+
+/** Remembers the Blob and file name of the last download link the page clicked (see exportBackup). */
+export function captureDownloads(): void {
+  let blob: Blob | undefined;
+  const create = URL.createObjectURL;
+  URL.createObjectURL = (obj: Blob | MediaSource) => ((blob = obj instanceof Blob ? obj : undefined), create.call(URL, obj));
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+    if (this.download && blob) (window as unknown as { lastDownload: unknown }).lastDownload = { name: this.download, blob };
+    click.call(this);
+  };
+}
+
+/** Chooses a file through the file chooser the "Choose a backup file" control opens. */
+export async function chooseFile(page: Page, files: string | { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByLabel('Choose a backup file', { exact: true }).click();
+  await (await chooser).setFiles(files);
 }

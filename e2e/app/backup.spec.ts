@@ -1,55 +1,5 @@
 /** Backups through the UI: a real download, a real upload through the file chooser, checkpoints, a refused file. */
-import type { Page, TestInfo } from '@playwright/test';
-import { writeFile } from 'node:fs/promises';
-import { addPlayer, balances, expect, go, openApp, test } from './app-fixtures';
-
-/**
- * Clicks "Export backup" and returns the saved file's path. Chromium reports the download to
- * Playwright. Firefox over WebDriver BiDi (Playwright 1.64, Firefox ESR 153) reports downloads of
- * data: URLs but not of blob: URLs, which the app uses so large backups are not base64-inflated;
- * there the test keeps the Blob the app handed to its download link (an init script wraps
- * URL.createObjectURL) and the name the link asked for.
- */
-async function exportBackup(page: Page, testInfo: TestInfo): Promise<string> {
-  if (testInfo.project.name !== 'firefox') {
-    const downloading = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Export backup' }).click();
-    const download = await downloading;
-    const file = testInfo.outputPath(download.suggestedFilename());
-    await download.saveAs(file);
-    return file;
-  }
-  await page.getByRole('button', { name: 'Export backup' }).click();
-  await page.waitForFunction(() => (window as unknown as { lastDownload?: unknown }).lastDownload);
-  const { name, base64 } = await page.evaluate(async () => {
-    const { name, blob } = (window as unknown as { lastDownload: { name: string; blob: Blob } }).lastDownload;
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let binary = '';
-    for (const b of bytes) binary += String.fromCharCode(b);
-    return { name, base64: btoa(binary) };
-  });
-  const file = testInfo.outputPath(name);
-  await writeFile(file, Buffer.from(base64, 'base64'));
-  return file;
-}
-
-/** Remembers the Blob and file name of the last download link the page clicked (see exportBackup). */
-function captureDownloads(): void {
-  let blob: Blob | undefined;
-  const create = URL.createObjectURL;
-  URL.createObjectURL = (obj: Blob | MediaSource) => ((blob = obj instanceof Blob ? obj : undefined), create.call(URL, obj));
-  const click = HTMLAnchorElement.prototype.click;
-  HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
-    if (this.download && blob) (window as unknown as { lastDownload: unknown }).lastDownload = { name: this.download, blob };
-    click.call(this);
-  };
-}
-
-async function chooseFile(page: Page, files: string | { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
-  const chooser = page.waitForEvent('filechooser');
-  await page.getByLabel('Choose a backup file', { exact: true }).click();
-  await (await chooser).setFiles(files);
-}
+import { addPlayer, balances, captureDownloads, chooseFile, expect, exportBackup, go, openApp, test } from './app-fixtures';
 
 test('export, change, restore the file, then restore the checkpoint taken before it', async ({ page }, testInfo) => {
   await page.addInitScript(captureDownloads);

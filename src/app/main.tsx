@@ -6,12 +6,9 @@ import { render } from 'preact';
 import { openLedger } from '../index';
 import { App } from './app';
 import { registerServiceWorker } from './pwa-update';
-import { players, playersLoaded, schemaAhead } from './state';
+import { players, playersLoaded, schemaAhead, STORE_NAME } from './state';
 import { RecoveryView } from './views/recovery';
 import './styles.css';
-
-/** The store the app keeps its ledger in (also the backup file's name). */
-export const STORE_NAME = 'bitcraps';
 
 async function main(): Promise<void> {
   const root = document.getElementById('app')!;

@@ -5,6 +5,9 @@
  */
 import { signal } from '@preact/signals';
 
+/** The store the app keeps its ledger in (also the start of a backup file's name). */
+export const STORE_NAME = 'bitcraps';
+
 /** A player and its balance, as the live query delivers them. */
 export interface PlayerRow {
   id: string;

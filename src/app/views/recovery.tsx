@@ -1,14 +1,15 @@
 /**
  * Shown instead of the app when the ledger cannot be opened. It says what
- * happened in the store's words and never shows an empty ledger. The store's
- * public API restores backups and checkpoints only through an open store, so
- * this page cannot restore by itself yet: it keeps the damaged data untouched
- * and says so (see README "When the ledger cannot open").
+ * happened in the store's words and never shows an empty ledger; it offers
+ * the recovery copy (after STORAGE_LOST) and a fresh start from a backup file
+ * (see recovery-actions.tsx). Nothing is deleted unless the player confirms.
  */
 import { StoreError } from '../../index';
+import { RecoveryCopyPanel, StartOverPanel } from './recovery-actions';
 
 function explain(error: unknown): { title: string; detail: string } {
   if (error instanceof StoreError) {
+    if (error.code === 'STORAGE_LOST') return { title: 'The browser lost the saved ledger', detail: 'This browser threw away the ledger\u2019s storage (it happens after a crash, now and then). The app keeps a recovery copy elsewhere and can bring it back.' };
     if (error.code === 'CORRUPT') return { title: 'The saved ledger is damaged', detail: 'Part of what this browser stored does not check out, so the app refuses to open it rather than show balances that may be wrong.' };
     if (error.code === 'UNSUPPORTED') return { title: 'This browser cannot run the ledger', detail: 'It lacks something the ledger needs to keep tokens safe across tabs. A current Chrome, Edge, Firefox or Safari, outside private browsing, works.' };
     if (error.code === 'SCHEMA_AHEAD' || error.code === 'MIGRATION_FAILED' || error.code === 'MIGRATION_CHECKSUM') return { title: 'The ledger was changed by another version of the app', detail: 'Reload to get the current version.' };
@@ -30,17 +31,15 @@ export function RecoveryView({ error }: { error: unknown }) {
         {code}: {message}
       </pre>
       <h2>What you can do</h2>
-      <ul>
-        <li>Reload: if another tab was in the middle of something, it may open now.</li>
-        <li>
-          Keep your data: do not clear this site's data. The damaged ledger is left exactly as it is, together with its automatic checkpoints, so a
-          later version of the app can restore a checkpoint or one of your backup files into it.
-        </li>
-        <li>If you exported a backup file, keep it: it holds every balance as of that day.</li>
-      </ul>
+      <p>Reload first: if another tab was in the middle of something, the ledger may open now.</p>
       <button type="button" onClick={() => location.reload()}>
         Reload
       </button>
+      {code === 'STORAGE_LOST' && <RecoveryCopyPanel />}
+      {code !== 'UNSUPPORTED' && <StartOverPanel />}
+      <p class="hint">
+        Until you choose, the damaged ledger is left exactly as it is. A checkpoint of it cannot be restored from here: checkpoints are reached only through a ledger that opens.
+      </p>
     </main>
   );
 }
