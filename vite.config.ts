@@ -29,6 +29,7 @@ export default defineConfig({
       // 'prompt': a new version waits for the player's "reload"; 'autoUpdate' could reload mid-write.
       registerType: 'prompt',
       injectRegister: false, // src/app/pwa-update.tsx registers it and shows the prompt
+      includeManifestIcons: false, // the glob below already precaches public/icons/
       manifest: {
         name: 'BitCraps ledger',
         short_name: 'BitCraps',
