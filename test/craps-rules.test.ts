@@ -88,3 +88,18 @@ describe('amounts', () => {
     expect(formatTokens(0n)).toBe('0');
   });
 });
+
+describe('a round against the ledger\'s bets', () => {
+  it('returns stakes the ledger holds but the round does not know, and adds payouts per player', async () => {
+    const { unknownStakes, addPayouts } = await import('../src/app/round');
+    const round = { gameId: 'g', point: null, rolls: [], decision: null, settled: false, bets: [{ playerId: 'a', side: 'pass' as const, amount: '5', key: 'k', operationId: 'op1' }] };
+    const ledgerBets = [
+      { operationId: 'op1', playerId: 'a', amount: 5n, at: '' },
+      { operationId: 'op2', playerId: 'b', amount: 7n, at: '' },
+      { operationId: 'op3', playerId: 'a', amount: 1n, at: '' },
+    ];
+    expect(unknownStakes(round, ledgerBets)).toEqual({ b: 7n, a: 1n });
+    expect(unknownStakes({ ...round, bets: [{ ...round.bets[0]!, operationId: undefined }] }, ledgerBets)).toEqual({});
+    expect(addPayouts({ a: 10n }, { a: 1n, b: 7n })).toEqual({ a: 11n, b: 7n });
+  });
+});

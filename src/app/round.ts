@@ -3,7 +3,8 @@
  * The ledger holds the money (bets escrowed in the game's pot); this holds
  * what the ledger has no column for: each bet's side, the point and the rolls.
  */
-import type { Decision, Side, SideBet } from './craps-rules';
+import type { Bet } from '../index';
+import { refunds, type Decision, type Side, type SideBet } from './craps-rules';
 
 /** A bet as the round remembers it (the amount as a decimal string: JSON has no bigint). */
 export interface StoredBet {
@@ -11,6 +12,8 @@ export interface StoredBet {
   side: Side;
   amount: string;
   key: string;
+  /** The ledger's operation id of the bet (its receipt), to match the ledger's list of the game's bets. */
+  operationId?: string;
 }
 
 /** The round's state. */
@@ -46,4 +49,21 @@ export function saveRound(round: Round | null): void {
 /** The round's bets with bigint amounts, for the rules. */
 export function sideBets(round: Round): SideBet[] {
   return round.bets.map((b) => ({ playerId: b.playerId, side: b.side, amount: BigInt(b.amount) }));
+}
+
+/**
+ * Stakes the ledger holds in the game's pot that this round does not know (a bet whose reply was lost
+ * to a reload before the round was saved): their side is unknown, so they are returned, never kept.
+ */
+export function unknownStakes(round: Round, ledgerBets: readonly Bet[]): Record<string, bigint> {
+  if (round.bets.some((b) => b.operationId === undefined)) return {}; // a round saved by an older version: cannot match
+  const known = new Set(round.bets.map((b) => b.operationId));
+  return refunds(ledgerBets.filter((b) => !known.has(b.operationId)).map((b) => ({ playerId: b.playerId, side: 'pass', amount: b.amount })));
+}
+
+/** Adds payouts player by player. */
+export function addPayouts(a: Record<string, bigint>, b: Record<string, bigint>): Record<string, bigint> {
+  const out = { ...a };
+  for (const [id, amount] of Object.entries(b)) out[id] = (out[id] ?? 0n) + amount;
+  return out;
 }

@@ -9,7 +9,7 @@ import { StoreError, type Ledger } from '../../index';
 import { payouts, refunds, resolveRoll, type Side } from '../craps-rules';
 import { rollDice } from '../dice';
 import { formatTokens, parseAmount } from '../amount';
-import { loadRound, ROUND_KEY, saveRound, sideBets, type Round } from '../round';
+import { addPayouts, loadRound, ROUND_KEY, saveRound, sideBets, unknownStakes, type Round } from '../round';
 import { players } from '../state';
 import { BusyButton, errorText, Field, NoteLine, useBusy, type Note } from '../ui';
 import { Dice } from './dice-faces';
@@ -66,7 +66,9 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
         // Like a transfer: the key is renewed only when a field changes, so a double tap is one bet.
         const k = key.current;
         const receipt = await ledger.recordBet(round.gameId, player.trim(), value.value, { idempotencyKey: k });
-        if (!round.bets.some((b) => b.key === k)) setRound({ ...round, bets: [...round.bets, { playerId: player.trim(), side, amount: value.value.toString(), key: k }] });
+        if (!round.bets.some((b) => b.key === k)) {
+          setRound({ ...round, bets: [...round.bets, { playerId: player.trim(), side, amount: value.value.toString(), key: k, operationId: receipt.id }] });
+        }
         const what = `${player.trim()} bets ${formatTokens(value.value)} on ${SIDE_NAME[side]}`;
         setNote({ kind: 'ok', text: receipt.replayed ? `Already placed: ${what} (recorded once).` : `${what}.` });
       } catch (error) {
@@ -78,7 +80,8 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
   const settle = async (r: Round) => {
     if (!r.decision) return;
     try {
-      await ledger.settleGame(r.gameId, payouts(sideBets(r), r.decision), { houseCovers: true });
+      const game = await ledger.game(r.gameId);
+      await ledger.settleGame(r.gameId, addPayouts(payouts(sideBets(r), r.decision), unknownStakes(r, game.bets)), { houseCovers: true });
     } catch (error) {
       // Settled already (a reply lost to a reload): the ledger has it, so the round is done.
       const game = await ledger.game(r.gameId).catch(() => null);
@@ -102,7 +105,9 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
     run(async () => {
       if (!round) return;
       try {
-        await ledger.settleGame(round.gameId, refunds(sideBets(round)));
+        // The ledger's own list of the pot's bets: every stake comes back, even one this round missed.
+        const game = await ledger.game(round.gameId);
+        await ledger.settleGame(round.gameId, refunds(game.bets.map((b) => ({ playerId: b.playerId, side: 'pass' as const, amount: b.amount }))));
         setRound(null);
         setNote({ kind: 'ok', text: 'Round cancelled; every bet was returned.' });
       } catch (error) {
