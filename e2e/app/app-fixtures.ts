@@ -25,6 +25,12 @@ export const test = base.extend({
   serviceWorkers: 'block',
 });
 
+/**
+ * The axe rule sets the scans run: WCAG 2.0–2.2 A and AA. Axe's best-practice rules are left out:
+ * their findings are rarely serious, and injecting and running them doubled a scan in Firefox.
+ */
+export const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
 /** Opens the app at a view and waits until the ledger is open (the navigation shows). */
 export async function openApp(page: Page, hash = '#/players'): Promise<void> {
   await page.goto(`/${hash}`);
