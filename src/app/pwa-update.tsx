@@ -22,7 +22,15 @@ export async function registerServiceWorker(): Promise<void> {
 
 async function reloadWhenIdle(): Promise<void> {
   while (inFlight.value > 0) await new Promise((r) => setTimeout(r, 50));
+  // A page the old worker controls reloads when the new one takes over (workbox-window's 'controlling').
+  // A page no worker controls yet (the very first visit) gets no such event: it reloads once the new one is active.
+  const controlled = !!navigator.serviceWorker.controller;
   await update?.(true);
+  if (!controlled) {
+    const registration = await navigator.serviceWorker.getRegistration();
+    for (let i = 0; i < 40 && registration?.waiting; i++) await new Promise((r) => setTimeout(r, 50));
+    location.reload();
+  }
 }
 
 /** The "new version" prompt and the one-time "works offline" note. */
