@@ -3,11 +3,15 @@ import { chromiumLaunch, firefoxLaunch } from './scripts/browsers';
 
 /**
  * End-to-end tests run the real store (worker, sql.js, IndexedDB) in real
- * browsers against the Vite dev server; scripts/browsers.ts says which browsers.
+ * browsers: the store's specs against the Vite dev server (e2e/harness.html),
+ * the app's specs (e2e/app/) against the production build served by
+ * `vite preview`, service worker included. scripts/browsers.ts says which browsers.
  */
 /** `E2E_PORT` lets two checkouts run their suites side by side without sharing a server. */
 const PORT = Number(process.env.E2E_PORT ?? 4173);
 const BASE_URL = `http://localhost:${PORT}`;
+/** The production build's port: `E2E_APP_PORT`, else next to the dev server's (4274 by default). */
+const APP_PORT = Number(process.env.E2E_APP_PORT ?? PORT + 101);
 const CI = !!process.env.CI;
 
 /**
@@ -54,12 +58,24 @@ export default defineConfig({
       use: { ...devices['Pixel 7'], browserName: 'chromium', launchOptions: chromiumOptions },
     },
   ],
-  webServer: {
-    command: `npx vite --port ${PORT} --strictPort`,
-    url: `${BASE_URL}/e2e/harness.html`,
-    reuseExistingServer: !CI,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `npx vite --port ${PORT} --strictPort`,
+      url: `${BASE_URL}/e2e/harness.html`,
+      reuseExistingServer: !CI,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // The app as players get it: built, then served with its service worker (e2e/app/ reads E2E_APP_PORT the same way).
+      command: `npx vite build --logLevel warn && npx vite preview --port ${APP_PORT} --strictPort`,
+      url: `http://localhost:${APP_PORT}/`,
+      env: { E2E_APP_PORT: String(APP_PORT) },
+      reuseExistingServer: !CI,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -25,5 +25,5 @@ export type {
   Tx,
 } from './shared/types';
 export { openLedger, Ledger } from './client/ledger';
-export type { AuditReport, Entry, Receipt } from './ledger/types';
+export type { AuditReport, Bet, Entry, GameInfo, Receipt } from './ledger/types';
 export { LEDGER_MIGRATIONS } from './ledger/schema';

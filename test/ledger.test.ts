@@ -126,3 +126,55 @@ it('random operation sequences agree with a simple model, keep the books balance
     { numRuns: Number(process.env.FC_RUNS ?? 100) },
   );
 });
+
+describe('ledger reads and even-money settlement', () => {
+  it('lists players with balances and a game with its bets', async () => {
+    const e = await ledgerEngine();
+    op(e, (e) => ledgerOps.createPlayer(e, 'bob', 300n));
+    op(e, (e) => ledgerOps.createPlayer(e, 'al', 2n ** 62n));
+    op(e, (e) => ledgerOps.createGame(e, { id: 'g' }));
+    op(e, (e) => ledgerOps.recordBet(e, 'g', 'bob', 100n));
+    op(e, (e) => ledgerOps.recordBet(e, 'g', 'al', 7n));
+    expect(ledgerOps.players(e)).toEqual([
+      { id: 'al', balance: 2n ** 62n - 7n },
+      { id: 'bob', balance: 200n },
+    ]);
+    const game = ledgerOps.game(e, 'g');
+    expect(game).toMatchObject({ id: 'g', status: 'open', pot: 107n });
+    expect(game.bets.map((b) => [b.playerId, b.amount])).toEqual([
+      ['bob', 100n],
+      ['al', 7n],
+    ]);
+    expect(op(e, (e) => ledgerOps.game(e, 'nope'))).toEqual({ ok: false, code: 'NOT_FOUND' });
+  });
+
+  it('lets the house cover even-money winners beyond the pot, only when asked, and keeps the audit ok', async () => {
+    const e = await ledgerEngine();
+    op(e, (e) => ledgerOps.createPlayer(e, 'p', 1000n));
+    op(e, (e) => ledgerOps.createPlayer(e, 'd', 1000n));
+    op(e, (e) => ledgerOps.createGame(e, { id: 'g' }));
+    op(e, (e) => ledgerOps.recordBet(e, 'g', 'p', 100n));
+    op(e, (e) => ledgerOps.recordBet(e, 'g', 'd', 30n));
+    // pass wins: p gets 2 × 100 from a pot of 130; the house adds 70.
+    expect(op(e, (e) => ledgerOps.settleGame(e, 'g', { p: 200n }))).toEqual({ ok: false, code: 'INVALID_ARGUMENT' });
+    expect(op(e, (e) => ledgerOps.settleGame(e, 'g', { p: 200n }, { houseCovers: 'yes' as never }))).toEqual({ ok: false, code: 'INVALID_ARGUMENT' });
+    expect(op(e, (e) => ledgerOps.settleGame(e, 'g', { p: 200n }, { houseCovers: true }))).toEqual({ ok: true, value: undefined });
+    expect(ledgerOps.players(e)).toEqual([
+      { id: 'd', balance: 970n },
+      { id: 'p', balance: 1100n },
+    ]);
+    expect(ledgerOps.game(e, 'g')).toMatchObject({ status: 'settled', pot: 0n });
+    expect(ledgerOps.audit(e)).toEqual({ ok: true, problems: [], totalSupply: 2070n });
+    const settle = ledgerOps.history(e, 'p', { limit: 1 })[0]!;
+    expect(settle).toMatchObject({ kind: 'settle', amount: 200n, gameId: 'g' });
+    expect(op(e, (e) => ledgerOps.settleGame(e, 'g', {}, { houseCovers: true }))).toEqual({ ok: false, code: 'INVALID_ARGUMENT' });
+  });
+
+  it('answers the new lookups from an index', async () => {
+    const e = await ledgerEngine();
+    for (const [sql, params] of [[LOOKUPS.players, []], [LOOKUPS.bets, ['x']]] as const) {
+      const details = e.query(`EXPLAIN QUERY PLAN ${sql}`, [...params]).map((r) => String(r.detail));
+      expect(details.filter((d) => /^SCAN /.test(d)), `${sql} scans:\n${details.join('\n')}`).toEqual([]);
+    }
+  });
+});

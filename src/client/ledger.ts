@@ -4,9 +4,9 @@
  * once it is durable. The arguments of each method are those the worker-side
  * operation declares (ledger/operations.ts), taken through the contract.
  */
-import { LEDGER_MIGRATIONS } from '../ledger/schema';
+import { LEDGER_MIGRATIONS, LOOKUPS } from '../ledger/schema';
 import type { LedgerArgs } from '../shared/contract';
-import type { AuditReport, Entry, Receipt } from '../ledger/types';
+import type { AuditReport, Entry, GameInfo, Receipt } from '../ledger/types';
 import type { Durability } from '../shared/types';
 import { openStore, type Store } from './store';
 
@@ -56,9 +56,35 @@ export class Ledger {
     return this.store.ledgerCall('recordBet', args);
   }
 
-  /** Pays the pot out: `payouts` to players, the rest to the house. Paying more than the pot is `INVALID_ARGUMENT`. */
+  /**
+   * Pays the pot out exactly: `payouts` to players, the rest to the house. Paying more than the pot is
+   * `INVALID_ARGUMENT` unless `houseCovers`, when the house adds the difference (even-money winners).
+   */
   async settleGame(...args: LedgerArgs<'settleGame'>): Promise<void> {
     await this.store.ledgerCall('settleGame', args);
+  }
+
+  /** A game's status, pot and escrowed bets; an unknown id is `NOT_FOUND`. */
+  game(...args: LedgerArgs<'game'>): Promise<GameInfo> {
+    return this.store.ledgerCall('game', args);
+  }
+
+  /** Every player with its balance, ordered by id. */
+  players(...args: LedgerArgs<'players'>): Promise<{ id: string; balance: bigint }[]> {
+    return this.store.ledgerCall('players', args);
+  }
+
+  /**
+   * Live player balances: calls back at once and after every commit, in any tab, that changes an
+   * account. Returns the unsubscribe function.
+   */
+  watchPlayers(callback: (players: { id: string; balance: bigint }[]) => void, onError?: (error: unknown) => void): () => void {
+    return this.store.watch<{ id: string; balance: number | bigint }>(
+      LOOKUPS.players,
+      undefined,
+      (rows) => callback(rows.map((r) => ({ id: r.id, balance: BigInt(r.balance) }))),
+      onError,
+    );
   }
 
   /** The player's entries, newest first; page with `before` (an entry id). */

@@ -8,7 +8,7 @@ import type { Sql } from '../shared/types';
 import { hex } from '../shared/hash';
 import { audit } from './audit';
 import { LOOKUPS } from './schema';
-import type { Entry, Receipt } from './types';
+import type { Entry, GameInfo, Receipt } from './types';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
@@ -166,7 +166,12 @@ export const ledgerOps = {
     return { id: op, replayed: false };
   },
 
-  settleGame(e: Sql, gameId: string, payouts: Record<string, bigint>): void {
+  /**
+   * Pays the pot out. Without `houseCovers`, payouts beyond the pot are refused. With it, the house
+   * adds what the winners are owed beyond the pot (even-money games pay a winner twice the stake),
+   * which mints it like an opening balance, so the supply stays explained.
+   */
+  settleGame(e: Sql, gameId: string, payouts: Record<string, bigint>, options?: { houseCovers?: boolean }): void {
     const game = e.query(LOOKUPS.game, [idArg(gameId, 'game id')])[0];
     if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
     if (game.status !== 'open') throw new StoreError('INVALID_ARGUMENT', `game ${gameId} is already settled`);
@@ -174,13 +179,27 @@ export const ledgerOps = {
     const pot = { account: game.pot as number, balance: big(game.balance) };
     const paid = Object.entries(payouts).map(([id, amount]) => ({ p: player(e, id), amount: amountArg(amount, `payout to ${id}`, true) }));
     const total = paid.reduce((sum, x) => sum + x.amount, 0n);
-    if (total > pot.balance) throw new StoreError('INVALID_ARGUMENT', `payouts of ${total} exceed the pot of ${pot.balance} in game ${gameId}`);
+    if (options?.houseCovers !== undefined && typeof options.houseCovers !== 'boolean') throw new StoreError('INVALID_ARGUMENT', 'houseCovers must be a boolean');
+    if (total > pot.balance && !options?.houseCovers) throw new StoreError('INVALID_ARGUMENT', `payouts of ${total} exceed the pot of ${pot.balance} in game ${gameId}`);
     const op = operation(e, 'settle', { game: gameId });
     const held = pot.balance;
     post(e, op, pot, -held); // the pot is emptied exactly
     for (const { p, amount } of paid) post(e, op, p, amount);
-    post(e, op, house(e), held - total); // what no player won, the house keeps
+    post(e, op, house(e), held - total); // what no player won, the house keeps (negative: what it adds)
     e.run(`UPDATE game SET status = 'settled' WHERE id = ?`, [gameId]);
+  },
+
+  /** Every player and its balance, ordered by id. */
+  players(e: Sql): { id: string; balance: bigint }[] {
+    return e.query(LOOKUPS.players).map((r) => ({ id: r.id as string, balance: big(r.balance) }));
+  },
+
+  /** A game's status and pot, and the bets escrowed in it, oldest first. */
+  game(e: Sql, gameId: string): GameInfo {
+    const game = e.query(LOOKUPS.game, [idArg(gameId, 'game id')])[0];
+    if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
+    const bets = e.query(LOOKUPS.bets, [gameId]).map((r) => ({ operationId: r.id as string, playerId: r.player as string, amount: big(r.amount), at: r.created_at as string }));
+    return { id: gameId, status: game.status as GameInfo['status'], pot: big(game.balance), bets };
   },
 
   getBalance(e: Sql, id: string): bigint {
@@ -209,4 +228,4 @@ export const ledgerOps = {
 /** The ledger operations' names, and which of them only read. */
 export type LedgerOps = typeof ledgerOps;
 export type LedgerOpName = keyof LedgerOps;
-export const READ_OPS: ReadonlySet<LedgerOpName> = new Set(['getBalance', 'history', 'audit']);
+export const READ_OPS: ReadonlySet<LedgerOpName> = new Set(['getBalance', 'history', 'audit', 'players', 'game']);

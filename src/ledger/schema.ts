@@ -58,4 +58,9 @@ export const LOOKUPS = {
             WHERE e.account = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?`,
   idempotency: `SELECT id, request FROM operation WHERE idempotency_key = ?`,
   game: `SELECT g.pot, g.status, a.balance FROM game g JOIN account a ON a.id = g.pot WHERE g.id = ?`,
+  players: `SELECT ref AS id, balance FROM account WHERE kind = 'player' ORDER BY ref`,
+  // A bet credits the pot and debits one player: find the pot's bet entries, then each one's other side.
+  bets: `SELECT o.id, pa.ref AS player, ge.amount, o.created_at FROM game g JOIN entry ge ON ge.account = g.pot
+         JOIN operation o ON o.id = ge.operation JOIN entry pe ON pe.operation = o.id AND pe.account <> g.pot
+         JOIN account pa ON pa.id = pe.account WHERE g.id = ? AND o.kind = 'bet' ORDER BY ge.id`,
 } as const;

@@ -27,3 +27,19 @@ export interface AuditReport {
   /** Tokens held by players and pots: exactly what the house has minted. */
   totalSupply: bigint;
 }
+
+/** One bet escrowed in a game's pot. */
+export interface Bet {
+  operationId: string;
+  playerId: string;
+  amount: bigint;
+  at: string;
+}
+
+/** A game as the ledger knows it: open or settled, what its pot holds, and its bets. */
+export interface GameInfo {
+  id: string;
+  status: 'open' | 'settled';
+  pot: bigint;
+  bets: Bet[];
+}
