@@ -106,6 +106,7 @@ test('a write beyond the origin quota rejects with QUOTA_EXCEEDED and is undone'
   baseURL,
 }) => {
   test.skip(browserName === 'firefox', 'Firefox offers no way to force a small storage quota for one origin');
+  test.setTimeout(120_000); // the write after the refused ones may wait for Chromium to reclaim their space
   // Shrink the quota before the origin touches its storage.
   await page.goto('about:blank');
   const cdp = await context.newCDPSession(page);
@@ -149,7 +150,7 @@ test('a write beyond the origin quota rejects with QUOTA_EXCEEDED and is undone'
         expect(await contents()).toEqual(before);
         return 'refused';
       },
-      { timeout: 15_000, intervals: [200, 500, 1000] },
+      { timeout: 45_000, intervals: [200, 500, 1000, 2000] },
     )
     .toBe('written');
   const after = [...before, { id: 2, n: 10 }];
