@@ -27,7 +27,8 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: CI,
   retries: 0,
-  workers: 1,
+  // Quick: the two engines side by side (inside npm test's budget); full: one at a time, so kills and soaks are not crowded.
+  workers: PROFILE === 'full' ? 1 : 2,
   reporter: [['list']],
   use: { baseURL: BASE_URL, trace: 'off', actionTimeout: 30_000, navigationTimeout: 30_000 },
   projects: [

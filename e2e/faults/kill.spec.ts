@@ -86,6 +86,7 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
       const check = await harnessPage(browser, baseURL!);
       await checkBooks(check, model, NAME, migrations, SUPPLY);
       const t = model.tally;
+      if (round % 20 === 0) console.log(`[faults] kill ${engine}: ${round}/${SIZES.kills} kills, ${t.acked} acknowledged, STORAGE_LOST ${t.storageLost}`);
       if (t.problems.length > 0) {
         throw new Error(`kill round ${round} (${mode}, seed ${seed}, FAULTS_SEED=${process.env.FAULTS_SEED}) found: ${t.problems.join(' | ')}`);
       }
