@@ -16,6 +16,7 @@ export type {
   BackupPreview,
   CheckpointInfo,
   Durability,
+  LoadOptions,
   Migration,
   RunResult,
   SqlParams,
@@ -23,6 +24,7 @@ export type {
   StoreOptions,
   StoreStats,
   Tx,
+  WorkerSource,
 } from './shared/types';
 export { openLedger, Ledger } from './client/ledger';
 export type { AuditReport, Entry, Receipt } from './ledger/types';
