@@ -51,6 +51,23 @@ const wasmUrl: Plugin = {
   },
 };
 
+/**
+ * In the worker: sql.js's browser build ends in a UMD tail (CommonJS, else AMD). A bundler
+ * that bundles the built worker again may take the AMD branch (webpack 5 did, and
+ * `initSqlJs` came out undefined): make the file an ES module that exports it.
+ */
+const sqlJsAsEsm: Plugin = {
+  name: 'pacioli-sqljs-esm',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]sql\.js[\\/]dist[\\/]sql-wasm-browser\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const tail = source.lastIndexOf(`if (typeof exports === 'object' && typeof module === 'object')`);
+      if (tail < 0 || !/var initSqlJs\b/.test(source)) throw new Error('sql-wasm-browser.js no longer ends in the UMD tail this build replaces');
+      return { contents: `${source.slice(0, tail)}\nexport default initSqlJs;\n`, loader: 'js' };
+    });
+  },
+};
+
 /** tsc writes extensionless relative imports; Node's ESM resolution (and so attw) needs `.js`. */
 function addJsExtensions(dir: string): void {
   for (const name of readdirSync(dir)) {
@@ -78,7 +95,7 @@ await build({
   external: ['comlink', 'react', 'preact', 'preact/hooks'],
   plugins: [workerUrl],
 });
-await build({ ...common, entryPoints: { 'store.worker': 'src/worker/store.worker.ts' }, outdir: DIST, plugins: [wasmUrl] });
+await build({ ...common, entryPoints: { 'store.worker': 'src/worker/store.worker.ts' }, outdir: DIST, plugins: [wasmUrl, sqlJsAsEsm] });
 copyFileSync(require.resolve('sql.js/dist/sql-wasm-browser.wasm'), join(DIST, 'sql-wasm.wasm'));
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.lib.json'], { cwd: ROOT, stdio: 'inherit' });
 addJsExtensions(join(DIST, 'types'));

@@ -1,0 +1,82 @@
+/**
+ * `npm run test:consumers`: proves `npm install pacioli` works in fresh apps.
+ *
+ * 1. Builds and packs the package; prints the tarball's size and refuses one
+ *    that holds anything but dist/ (no tests, bench or demo app).
+ * 2. Lays out, in a temp folder, a fresh Vite app (vanilla template, no
+ *    vite.config) and a webpack 5 app (no webpack.config), both depending on
+ *    the tarball, and installs them (from npm's cache where it can).
+ * 3. Type-checks a consumer file against the packed .d.ts under `strict`,
+ *    builds both apps, then runs consumer.spec.ts in Chromium and Firefox
+ *    against `vite`, `vite preview` and the webpack build.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const APPS = join(ROOT, 'consumer', 'apps');
+const started = Date.now();
+const step = (what: string) => console.log(`[consumer ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`);
+const version = (pkg: string): string => (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+const sh = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+
+/** Runs npm install in `cwd`; resolves when done. Two run side by side: the wait is mostly I/O. */
+function install(cwd: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, stdio: 'inherit' });
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`npm install in ${cwd} failed (${code})`))));
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pacioli-consumers-'));
+let ok = false;
+try {
+  step('build and pack');
+  sh('npm', ['run', '--silent', 'build:lib'], ROOT);
+  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as {
+    filename: string;
+    size: number;
+    unpackedSize: number;
+    files: { path: string }[];
+  }[];
+  if (!packed) throw new Error('npm pack reported nothing');
+  console.log(`tarball ${packed.filename}: ${(packed.size / 1024).toFixed(1)} kB packed, ${(packed.unpackedSize / 1024).toFixed(1)} kB unpacked, ${packed.files.length} files`);
+  const stray = packed.files.map((f) => f.path).filter((p) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+)$/.test(p) || /(^|\/)(test|e2e|bench|app|results)\/|\.(spec|test)\.|harness/.test(p));
+  if (stray.length) throw new Error(`the tarball holds what it must not: ${stray.join(', ')}`);
+  // Nothing of the benchmark's contenders, the test tools or the demo app may be bundled into what ships.
+  const shipped = packed.files.filter((f) => f.path.endsWith('.js')).map((f) => readFileSync(join(ROOT, f.path), 'utf8')).join('\n');
+  const leaked = ['dexie', 'wa-sqlite', 'fast-check', 'vitest', '@playwright', 'e2e/', 'bench/', 'src/app'].filter((marker) => shipped.includes(marker));
+  if (leaked.length) throw new Error(`the shipped JavaScript mentions ${leaked.join(', ')}`);
+  const tarball = join(dir, packed.filename);
+
+  step('lay out the apps');
+  cpSync(join(APPS, 'vite'), join(dir, 'vite'), { recursive: true });
+  cpSync(join(APPS, 'webpack'), join(dir, 'webpack'), { recursive: true });
+  for (const app of ['vite', 'webpack']) cpSync(join(APPS, 'shared', 'store-check.js'), join(dir, app, 'src', 'store-check.js'));
+  // The versions this repo's lock pins, so npm finds them in its cache; pacioli from the tarball, as `npm install ./pacioli-0.1.0.tgz` writes it.
+  const pin = (names: string[]) => Object.fromEntries(names.map((n) => [n, version(n)]));
+  const pkg = (name: string, scripts: Record<string, string>, deps: string[], devDeps: string[]) =>
+    JSON.stringify({ name, private: true, version: '0.0.0', type: 'module', scripts, dependencies: { pacioli: `file:${tarball}`, ...pin(deps) }, devDependencies: pin(devDeps) }, null, 2);
+  writeFileSync(join(dir, 'vite', 'package.json'), pkg('vite-app', { dev: 'vite', build: 'vite build', preview: 'vite preview' }, ['react', 'react-dom', 'preact'], ['vite', 'typescript', '@types/react']));
+  writeFileSync(join(dir, 'webpack', 'package.json'), pkg('webpack-app', { build: 'webpack --mode production' }, [], ['webpack', 'webpack-cli']));
+
+  step('npm install (both apps)');
+  await Promise.all([install(join(dir, 'vite')), install(join(dir, 'webpack'))]);
+
+  step('types: tsc --strict against the packed .d.ts');
+  sh('npx', ['--no-install', 'tsc', '-p', 'types'], join(dir, 'vite'));
+  step('vite build');
+  sh('npx', ['--no-install', 'vite', 'build', '--logLevel', 'warn'], join(dir, 'vite'));
+  step('webpack build');
+  sh('npx', ['--no-install', 'webpack', '--mode', 'production', '--no-stats'], join(dir, 'webpack'));
+  cpSync(join(dir, 'webpack', 'index.html'), join(dir, 'webpack', 'dist', 'index.html'));
+
+  step('browsers');
+  sh('npx', ['playwright', 'test', '-c', 'consumer/playwright.config.ts', ...process.argv.slice(2)], ROOT);
+  ok = true;
+} finally {
+  step(ok ? 'passed' : `failed; the apps are kept in ${dir}`);
+  if (ok) rmSync(dir, { recursive: true, force: true });
+}
