@@ -7,6 +7,8 @@
  * await store.run('CREATE TABLE IF NOT EXISTS t(x INTEGER)');
  * await store.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [1n]); });
  * ```
+ *
+ * @module pacioli
  */
 export { openStore, Store, type StoreEvent } from './client/store';
 export { deleteStore, recoverStore, recoveryCopy, type RecoveryCopyInfo } from './client/recovery';

@@ -15,6 +15,8 @@
  * }
  * render(h(StoreProvider, { store }, h(Balances, {})), document.body);
  * ```
+ *
+ * @module pacioli/preact
  */
 import { createContext, h, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';

@@ -14,6 +14,8 @@
  * }
  * root.render(createElement(StoreProvider, { store }, createElement(Balances)));
  * ```
+ *
+ * @module pacioli/react
  */
 import { createContext, createElement, useContext, useEffect, useState, type ReactNode } from 'react';
 import { liveQuery, type LiveQuery } from '../hooks/live-query';
