@@ -1,9 +1,12 @@
 // What every consumer app runs against the installed package: open, write, (reload,) read back.
 import { openStore, StoreError } from 'pacioli';
 
-/** ?step=write&name=…&body=…: writes a row; ?step=read&name=…: only reads. ?step=bump&k=…: counts up k. */
-export default async function check(params) {
-  const store = await openStore({ name: params.get('name') });
+/**
+ * ?step=write&name=…&body=…: writes a row; ?step=read&name=…: only reads. ?step=bump&k=…: counts up k.
+ * `load`: where the worker and the wasm are, for an app whose bundler cannot say (esbuild).
+ */
+export default async function check(params, load = {}) {
+  const store = await openStore({ name: params.get('name'), ...load });
   try {
     const step = params.get('step');
     if (step === 'bump') {
