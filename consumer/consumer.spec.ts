@@ -44,6 +44,16 @@ for (const target of TARGETS) {
   });
 }
 
+for (const target of TARGETS.slice(0, 2)) {
+  test(`${target.name}: the README's example runs as pasted, twice`, async ({ page }) => {
+    const logged: string[] = [];
+    page.on('console', (message) => logged.push(message.text()));
+    // The example opens the store 'books'; each test has a browser context, so an origin's storage, of its own.
+    for (let load = 0; load < 2; load++) expect(await run(page, target.port, { t: 'readme' })).toEqual({ ran: true });
+    expect(logged.filter((text) => text === 'UNIQUE constraint failed: account.id')).toHaveLength(2);
+  });
+}
+
 for (const framework of ['react', 'preact']) {
   for (const target of TARGETS.slice(0, 2)) {
     test(`${target.name}: ${framework} useLiveQuery follows other tabs' commits, and unsubscribes`, async ({ page, context }) => {

@@ -3,6 +3,8 @@ const checks = {
   store: () => import('./store-check.js'),
   react: () => import('./react-check.js'),
   preact: () => import('./preact-check.js'),
+  // The README's "Use" example, pasted by consumer/run.ts as it stands.
+  readme: () => import('./readme.ts'),
 };
 const params = new URLSearchParams(location.search);
 checks[params.get('t') ?? 'store']()
