@@ -55,6 +55,7 @@ const wasmUrl: Plugin = {
  * In the worker: sql.js's browser build ends in a UMD tail (CommonJS, else AMD). A bundler
  * that bundles the built worker again may take the AMD branch (webpack 5 did, and
  * `initSqlJs` came out undefined): make the file an ES module that exports it.
+ * The consumer tests run the result through Vite, webpack and esbuild.
  */
 const sqlJsAsEsm: Plugin = {
   name: 'pacioli-sqljs-esm',
@@ -63,7 +64,8 @@ const sqlJsAsEsm: Plugin = {
       const source = readFileSync(args.path, 'utf8');
       const tail = source.lastIndexOf(`if (typeof exports === 'object' && typeof module === 'object')`);
       if (tail < 0 || !/var initSqlJs\b/.test(source)) throw new Error('sql-wasm-browser.js no longer ends in the UMD tail this build replaces');
-      return { contents: `${source.slice(0, tail)}\nexport default initSqlJs;\n`, loader: 'js' };
+      // Its shell assigns `module = undefined`: declared here, as an ES module's strict mode requires.
+      return { contents: `var module;\n${source.slice(0, tail)}\nexport default initSqlJs;\n`, loader: 'js' };
     });
   },
 };
