@@ -34,10 +34,10 @@ for (const target of TARGETS) {
     const name = storeName('roundtrip');
     const written = await run(page, target.port, { name, step: 'write', body: 'hello' });
     const expected = [{ body: 'hello', big: `${2n ** 62n + 1n}n` }];
-    // The esbuild app also ran recoveryCopy and deleteStore with the options (it reports whether a copy exists).
+    // The esbuild app also ran recoveryCopy and deleteStore with the options (a failure would be the page's error).
     const { recoveryCopy, ...rest } = written;
     expect(rest).toEqual({ rows: expected, typedError: true, isolated: false });
-    expect(recoveryCopy).toBe(target.port === PORTS.esbuild ? 'none' : undefined);
+    expect(recoveryCopy).toBe(target.port === PORTS.esbuild ? 'answered' : undefined);
     const read = await run(page, target.port, { name, step: 'read' });
     expect(read.rows).toEqual(expected);
     expect(navigations).toBe(2);

@@ -12,9 +12,10 @@
  *   page entries and the framework entries share one `Store` type.
  *
  * The page finds the worker, and the worker the wasm, only through static
- * `new URL('./…', import.meta.url)`: the form Vite, webpack 5 and Rollup follow
+ * `new URL('./…', import.meta.url)`: the form Vite and webpack 5 follow
  * and copy. The source spells those for the repo's own Vite dev server (a .ts
- * worker, a `?url` import); the two small plugins below rewrite exactly them.
+ * worker, a `?url` import); the plugins below rewrite exactly those, and turn
+ * sql.js's UMD glue into an ES module.
  */
 import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';

@@ -15,7 +15,7 @@ import { checkLoadOptions } from './options';
 /**
  * Starts a store's worker. The default must stay this literal
  * `new Worker(new URL('…', import.meta.url), { type: 'module' })`: it is what
- * Vite, webpack 5 and Rollup recognise to bundle the worker and copy it (the
+ * Vite and webpack 5 recognise to bundle the worker and copy it (the
  * package build points it at `./store.worker.js`).
  */
 function startWorker(name: string, source: WorkerSource | undefined): Worker {

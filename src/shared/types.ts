@@ -44,7 +44,7 @@ export type WorkerSource = string | URL | Worker | (() => Worker);
 
 /**
  * Where the store's worker and sql.js's wasm come from. Leave both out with
- * Vite, webpack 5 and Rollup: they find the files through
+ * Vite (dev server and build) and webpack 5: they find the files through
  * `new URL(…, import.meta.url)` and copy them. Set them for a bundler that
  * cannot follow that (esbuild), or to serve the files from a path a strict
  * Content-Security-Policy allows.
