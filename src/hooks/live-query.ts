@@ -27,12 +27,13 @@ interface State<T> extends LiveQuery<T> {
 }
 
 /**
- * A stable key for params: bigint, Uint8Array and nested objects compare by
- * value, so a new but equal params object does not resubscribe.
+ * A stable key for params: bigint and Uint8Array compare by value, so a new
+ * but equal params object does not resubscribe. They become objects, which
+ * no parameter value can be, so `1n` never keys like `'1n'` or `'1'`.
  */
 export function paramsKey(params: SqlParams | undefined): string {
   return JSON.stringify(params ?? null, (_, value: unknown) =>
-    typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? { blob: Array.from(value) } : value,
+    typeof value === 'bigint' ? { bigint: String(value) } : value instanceof Uint8Array ? { blob: Array.from(value) } : value,
   );
 }
 
