@@ -7,6 +7,8 @@
  * await store.run('CREATE TABLE IF NOT EXISTS t(x INTEGER)');
  * await store.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [1n]); });
  * ```
+ *
+ * @module pacioli
  */
 export { openStore, Store, type StoreEvent } from './client/store';
 export { deleteStore, recoverStore, recoveryCopy, type RecoveryCopyInfo } from './client/recovery';
@@ -16,6 +18,7 @@ export type {
   BackupPreview,
   CheckpointInfo,
   Durability,
+  LoadOptions,
   Migration,
   RunResult,
   SqlParams,
@@ -23,6 +26,7 @@ export type {
   StoreOptions,
   StoreStats,
   Tx,
+  WorkerSource,
 } from './shared/types';
 export { openLedger, Ledger } from './client/ledger';
 export type { AuditReport, Bet, Entry, GameInfo, Receipt } from './ledger/types';

@@ -17,6 +17,10 @@ const ALLOWED: Record<string, string[]> = {
   client: ['shared', 'ledger'],
   index: ['client', 'shared', 'ledger'],
   app: ['index'],
+  // The framework bindings (pacioli/react, pacioli/preact) sit on the public API; hooks/ is their shared body.
+  hooks: ['index'],
+  react: ['hooks', 'index'],
+  preact: ['hooks', 'index'],
   'worker/entry': ['worker/rpc', 'worker/features', 'worker/sql', 'shared', 'ledger'],
   'worker/rpc': ['worker/core', 'worker/features', 'worker/sql', 'shared', 'ledger'],
   'worker/core': ['worker/features', 'worker/tabs', 'worker/sql', 'worker/idb', 'shared'],

@@ -7,11 +7,11 @@
 import { LEDGER_MIGRATIONS, LOOKUPS } from '../ledger/schema';
 import type { LedgerArgs } from '../shared/contract';
 import type { AuditReport, Entry, GameInfo, Receipt } from '../ledger/types';
-import type { Durability } from '../shared/types';
+import type { Durability, LoadOptions } from '../shared/types';
 import { openStore, type Store } from './store';
 
 /** Opens (or creates) a ledger: the store `name`, migrated to the ledger's schema. */
-export async function openLedger(options: { name: string; durability?: Durability; txTimeoutMs?: number }): Promise<Ledger> {
+export async function openLedger(options: { name: string; durability?: Durability; txTimeoutMs?: number } & LoadOptions): Promise<Ledger> {
   return new Ledger(await openStore({ ...options, migrations: LEDGER_MIGRATIONS }));
 }
 

@@ -3,13 +3,13 @@
  * store cannot accept before a worker even starts.
  */
 import { StoreError } from '../shared/errors';
-import type { StoreOptions } from '../shared/types';
+import type { LoadOptions, StoreOptions } from '../shared/types';
 
 /** The defaults of `openStore`. */
 export const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000 } as const;
 
 /** The options with defaults applied; `INVALID_ARGUMENT` names the first that is wrong. */
-export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate'>> {
+export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate' | keyof LoadOptions>> {
   if (typeof options !== 'object' || options === null) throw new StoreError('INVALID_ARGUMENT', 'openStore needs an options object');
   const { name } = options;
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
@@ -30,5 +30,20 @@ export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'mi
   };
   check({ txTimeoutMs, compactAfterBytes }, Number.MIN_VALUE, 'positive');
   check({ keepCheckpoints, checkpointEveryMs }, 0, 'non-negative');
+  checkLoadOptions(options);
   return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs };
+}
+
+/** Checks `worker` and `wasmUrl`; returns the wasm URL as the worker takes it (absolute, against the page). */
+export function checkLoadOptions(options: LoadOptions): string | undefined {
+  const { worker, wasmUrl } = options;
+  const isUrl = (value: unknown) => typeof value === 'string' || value instanceof URL;
+  const isWorker = typeof Worker !== 'undefined' && worker instanceof Worker;
+  if (worker !== undefined && !isUrl(worker) && !isWorker && typeof worker !== 'function') {
+    throw new StoreError('INVALID_ARGUMENT', 'worker must be a URL, a Worker or a function that returns one');
+  }
+  if (wasmUrl === undefined) return undefined;
+  if (!isUrl(wasmUrl)) throw new StoreError('INVALID_ARGUMENT', 'wasmUrl must be a string or a URL');
+  // The worker resolves a relative URL against its own script, which may sit elsewhere: resolve it here.
+  return new URL(wasmUrl, globalThis.location?.href).href;
 }

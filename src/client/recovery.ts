@@ -1,10 +1,11 @@
 /**
  * Page-side calls for a store that is not open, or cannot be: what its
  * recovery copy holds, restoring that copy after `STORAGE_LOST`, and
- * deleting a store everywhere. Each runs in a worker of its own.
+ * deleting a store everywhere. Each runs in a worker of its own, started
+ * as `openStore` starts one (`LoadOptions` say from where, if you must).
  */
 import type { RecoveryCopyInfo } from '../shared/contract';
-import type { Durability } from '../shared/types';
+import type { Durability, LoadOptions } from '../shared/types';
 import { inOwnWorker } from './worker-link';
 
 export type { RecoveryCopyInfo };
@@ -15,8 +16,8 @@ export type { RecoveryCopyInfo };
  * so that a browser that throws away the origin's IndexedDB loses at most
  * the commits since the last fold. Undefined without OPFS.
  */
-export function recoveryCopy(name: string): Promise<RecoveryCopyInfo | undefined> {
-  return inOwnWorker(name, (api) => api.recoveryCopy(name));
+export function recoveryCopy(name: string, options: LoadOptions = {}): Promise<RecoveryCopyInfo | undefined> {
+  return inOwnWorker(name, (api) => api.recoveryCopy(name), options);
 }
 
 /**
@@ -25,8 +26,8 @@ export function recoveryCopy(name: string): Promise<RecoveryCopyInfo | undefined
  * store opens again. `NOT_FOUND` when no copy is kept; `INVALID_ARGUMENT`
  * when the store holds data (a copy never replaces a live store).
  */
-export function recoverStore(name: string, options: { durability?: Durability } = {}): Promise<RecoveryCopyInfo> {
-  return inOwnWorker(name, (api) => api.recoverStore(name, options.durability ?? 'strict'));
+export function recoverStore(name: string, options: { durability?: Durability } & LoadOptions = {}): Promise<RecoveryCopyInfo> {
+  return inOwnWorker(name, (api, wasmUrl) => api.recoverStore(name, options.durability ?? 'strict', wasmUrl), options);
 }
 
 /**
@@ -34,6 +35,6 @@ export function recoverStore(name: string, options: { durability?: Durability } 
  * checkpoints, its existence record and its recovery copies. Close it in
  * every tab first. The next `openStore` starts a new, empty store.
  */
-export function deleteStore(name: string): Promise<void> {
-  return inOwnWorker(name, (api) => api.deleteStore(name));
+export function deleteStore(name: string, options: LoadOptions = {}): Promise<void> {
+  return inOwnWorker(name, (api) => api.deleteStore(name), options);
 }

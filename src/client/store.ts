@@ -8,7 +8,7 @@ import type { WorkerEvent, LedgerArgs, LedgerOpName, LedgerResult, WorkerApi } f
 import { StoreError } from '../shared/errors';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 import { WorkerEvents, type StoreEvent } from './worker-events';
-import { validate } from './options';
+import { checkLoadOptions, validate } from './options';
 import { WorkerLink } from './worker-link';
 
 export type { StoreEvent };
@@ -24,10 +24,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const opts = validate(options);
   if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
   if (typeof indexedDB === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no IndexedDB (private mode?)');
-  const link = new WorkerLink(opts.name);
+  const wasmUrl = checkLoadOptions(options);
+  const link = new WorkerLink(opts.name, options.worker);
   try {
     await link.watch();
-    const info = await link.call((api) => api.open({ ...opts, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
+    const info = await link.call((api) => api.open({ ...opts, wasmUrl, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
     const store = new Store(link, opts.txTimeoutMs);
     if (info.schemaAhead) store.events.noticeSchemaAhead();
     await link.call((api) => api.listen(proxy((event: WorkerEvent) => store.events.dispatch(event))));

@@ -8,7 +8,22 @@
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import type { WorkerApi } from '../shared/contract';
 import { atBoundary, StoreError } from '../shared/errors';
+import type { LoadOptions, WorkerSource } from '../shared/types';
 import { installErrorTransfer } from '../shared/wire';
+import { checkLoadOptions } from './options';
+
+/**
+ * Starts a store's worker. The default must stay this literal
+ * `new Worker(new URL('…', import.meta.url), { type: 'module' })`: it is what
+ * Vite and webpack 5 recognise to bundle the worker and copy it (the
+ * package build points it at `./store.worker.js`).
+ */
+function startWorker(name: string, source: WorkerSource | undefined): Worker {
+  if (source === undefined) return new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${name}` });
+  if (typeof source === 'function') return source();
+  if (typeof source === 'string' || source instanceof URL) return new Worker(source, { type: 'module', name: `pacioli:${name}` });
+  return source;
+}
 
 export class WorkerLink {
   private readonly api: Remote<WorkerApi>;
@@ -22,10 +37,13 @@ export class WorkerLink {
   /** Called once when the link ends for any reason (closed, or the worker failed). */
   onStop: () => void = () => {};
 
-  /** Starts the worker of store `name` (not open yet). */
-  constructor(readonly name: string) {
+  /** Starts the worker of store `name` (not open yet), from `source` if given (see `LoadOptions.worker`). */
+  constructor(
+    readonly name: string,
+    source?: WorkerSource,
+  ) {
     installErrorTransfer();
-    this.worker = new Worker(new URL('../worker/store.worker.ts', import.meta.url), { type: 'module', name: `pacioli:${name}` });
+    this.worker = startWorker(name, source);
     this.api = wrap<WorkerApi>(this.worker);
     const fail = (event: Event) => {
       // An uncaught error leaves the worker running, with its write lock and connections: end it.
@@ -98,13 +116,18 @@ export class WorkerLink {
   }
 }
 
-/** Runs one call in a worker of its own, for work on a store that is not open (or cannot be). */
-export async function inOwnWorker<T>(name: string, fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+/**
+ * Runs one call in a worker of its own, for work on a store that is not open
+ * (or cannot be); `fn` gets the wasm URL the options name, if any.
+ */
+export async function inOwnWorker<T>(name: string, fn: (api: Remote<WorkerApi>, wasmUrl: string | undefined) => Promise<T>, options: LoadOptions = {}): Promise<T> {
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new StoreError('INVALID_ARGUMENT', 'the store name must be a string of 1 to 200 characters');
+  if (typeof options !== 'object' || options === null) throw new StoreError('INVALID_ARGUMENT', 'options must be an object');
+  const wasmUrl = checkLoadOptions(options);
   if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
-  const link = new WorkerLink(name);
+  const link = new WorkerLink(name, options.worker);
   try {
-    return await link.call(fn);
+    return await link.call((api) => fn(api, wasmUrl));
   } finally {
     link.stop();
   }

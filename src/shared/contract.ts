@@ -23,6 +23,8 @@ export interface OpenRequest {
   /** How many checkpoints to keep, and how often to take one when something changed (0: only before migrations and restores). */
   keepCheckpoints: number;
   checkpointEveryMs: number;
+  /** Where sql.js's wasm is, when the page says so (`StoreOptions.wasmUrl`); else the worker's default. */
+  wasmUrl?: string;
 }
 
 /** What `open` reports back to the page. */
@@ -105,7 +107,7 @@ export interface WorkerApi {
   /** Works on a store that is not open: the newest recovery copy it keeps. */
   recoveryCopy(name: string): Promise<RecoveryCopyInfo | undefined>;
   /** Works on a store that is not open: restores its recovery copy into an IndexedDB that lost it. */
-  recoverStore(name: string, durability: Durability): Promise<RecoveryCopyInfo>;
+  recoverStore(name: string, durability: Durability, wasmUrl?: string): Promise<RecoveryCopyInfo>;
   /** Works on a store that is not open: deletes it everywhere. */
   deleteStore(name: string): Promise<void>;
 }

@@ -35,8 +35,29 @@ export interface Migration {
 /** How hard a commit waits for the disk. */
 export type Durability = 'strict' | 'relaxed';
 
+/**
+ * Where a store's worker comes from: its script's URL (started as a module
+ * worker), a `Worker` you started yourself (used for one store or one call,
+ * and terminated with it), or a function that starts one each time.
+ */
+export type WorkerSource = string | URL | Worker | (() => Worker);
+
+/**
+ * Where the store's worker and sql.js's wasm come from. Leave both out with
+ * Vite (dev server and build) and webpack 5: they find the files through
+ * `new URL(…, import.meta.url)` and copy them. Set them for a bundler that
+ * cannot follow that (esbuild), or to serve the files from a path a strict
+ * Content-Security-Policy allows.
+ */
+export interface LoadOptions {
+  /** The store's worker: by default the package's `store.worker.js`, next to its entry. */
+  worker?: WorkerSource;
+  /** sql.js's wasm (`pacioli/sql-wasm.wasm`): by default the one next to the worker script. */
+  wasmUrl?: string | URL;
+}
+
 /** Options of `openStore`. */
-export interface StoreOptions {
+export interface StoreOptions extends LoadOptions {
   /** The store's name; one IndexedDB database per name and origin. */
   name: string;
   /** Ordered migrations to apply on open. */

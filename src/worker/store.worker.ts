@@ -16,6 +16,12 @@ import { createWorkerApi } from './rpc/api';
 installErrorTransfer();
 // Domains register what backup verification must check beyond the store's own rules.
 registerBackupCheck(ledgerBackupCheck);
-// Resolved against this module, not the worker's base URL: a worker started from a blob (or a
-// bundler's chunk folder) would otherwise look for the wasm in the wrong place.
-expose(withErrorBoundary(createWorkerApi(async () => asSqlJs(await initSqlJs({ locateFile: () => new URL(wasmUrl, import.meta.url).href })))));
+// The page's `wasmUrl` option wins (bundlers that cannot follow import.meta.url, strict CSP). Else the
+// default is resolved against this module, not the worker's base URL: a worker started from a blob (or a
+// bundler's chunk folder) would otherwise look for the wasm in the wrong place. In the published package
+// (scripts/build-lib.ts) the `?url` import above becomes `new URL('./sql-wasm.wasm', import.meta.url)`.
+// Through a variable: webpack takes `new URL(<not a literal>, import.meta.url)` for a file pattern to bundle,
+// finds none, and throws "Cannot find module" at run time.
+const moduleUrl = import.meta.url;
+const loadSql = async (url?: string) => asSqlJs(await initSqlJs({ locateFile: () => url ?? new URL(wasmUrl, moduleUrl).href }));
+expose(withErrorBoundary(createWorkerApi(loadSql)));

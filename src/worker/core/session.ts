@@ -135,7 +135,7 @@ export class Session {
   }
 
   /** Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what. */
-  async open(options: OpenRequest, loadSql: () => Promise<SqlJs>): Promise<OpenInfo> {
+  async open(options: OpenRequest, loadSql: (wasmUrl?: string) => Promise<SqlJs>): Promise<OpenInfo> {
     if (this.opened || this.closed) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
     checkTabSupport();
     this.known = await checkMigrations(options.migrations); // a bad list fails before anything runs
@@ -146,7 +146,7 @@ export class Session {
       read.catch(() => undefined); // awaited below; a failure surfaces there
       let sql: SqlJs;
       try {
-        sql = await loadSql();
+        sql = await loadSql(options.wasmUrl);
       } catch (error) {
         persistence.close();
         throw error;

@@ -11,7 +11,7 @@ import { databaseNames, Persistence } from '../idb/layout';
 import { RecoveryCopy, type CopyInfo } from './recovery-copy';
 import type { SqlJs } from '../sql/sqljs';
 
-export function createRecoveryApi(loadSql: () => Promise<SqlJs>) {
+export function createRecoveryApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>) {
   return {
     /** The newest whole recovery copy of store `name`, if one is kept. */
     async recoveryCopy(name: string): Promise<CopyInfo | undefined> {
@@ -22,7 +22,7 @@ export function createRecoveryApi(loadSql: () => Promise<SqlJs>) {
      * Restores the recovery copy of a store whose IndexedDB lost it, as one
      * snapshot commit. Never overwrites a store that holds data.
      */
-    async recoverStore(name: string, durability: Durability): Promise<CopyInfo> {
+    async recoverStore(name: string, durability: Durability, wasmUrl?: string): Promise<CopyInfo> {
       const copy = await new RecoveryCopy(String(name)).newest();
       if (!copy) throw new StoreError('NOT_FOUND', `no recovery copy of the store "${name}" is kept`);
       const persistence = new Persistence(String(name), durability);
@@ -31,7 +31,7 @@ export function createRecoveryApi(loadSql: () => Promise<SqlJs>) {
         if (meta || entries.length > 0) {
           throw new StoreError('INVALID_ARGUMENT', `the store "${name}" holds data: a recovery copy never replaces it (restore a backup, or a checkpoint, instead)`);
         }
-        new Engine(await loadSql(), copy.image).close(); // proves it opens before anything is written
+        new Engine(await loadSql(wasmUrl), copy.image).close(); // proves it opens before anything is written
         await persistence.writeSnapshot(copy.info.seq, copy.image, { commit: true });
         return copy.info;
       } finally {

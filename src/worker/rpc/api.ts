@@ -14,8 +14,8 @@ import { Session } from '../core/session';
 import type { SqlJs } from '../sql/sqljs';
 import { holdWhileAlive } from './boundary';
 
-/** Builds the API the worker exposes; `loadSql` supplies sql.js (the worker entry knows where its wasm is). */
-export function createWorkerApi(loadSql: () => Promise<SqlJs>): WorkerApi {
+/** Builds the API the worker exposes; `loadSql` supplies sql.js (from the page's wasm URL, if it gave one, else the worker entry's). */
+export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): WorkerApi {
   const session = new Session();
   const { commits, transactions } = session;
   /** Every call but a write runs in the tab's turn once earlier writes are durable: it never sees one that is not. */
