@@ -63,7 +63,10 @@ test('a failing Web Locks API surfaces as a StoreError, and the store writes aga
     const s = (window.stores.l = await window.pacioli.openStore({ name: 'l' }));
     await s.run('CREATE TABLE t (v TEXT)');
   });
-  await page.waitForTimeout(300); // the idle lease is let go: the next write asks the browser for the lock
+  // Once the idle lease is let go, the next write must ask the browser for the lock.
+  await expect
+    .poll(() => page.evaluate(async () => ((await navigator.locks.query()).held ?? []).some((l) => l.name === 'pacioli:l:write')))
+    .toBe(false);
   await fault(page, 'locks', true);
   const failed = await page.evaluate(() => window.e2e.settle(window.stores.l!.run(`INSERT INTO t VALUES ('x')`)));
   expect(failed).toMatchObject({ ok: false, error: { isStoreError: true, instanceOfStoreError: true } });
