@@ -69,3 +69,29 @@ export function liveQuery<T>(hooks: HookKit, store: Store | undefined, sql: stri
   // Until the effect delivers rows for this key, the rows held belong to earlier sql or params.
   return sameKey(state.key, key) ? { rows: state.rows, loading: state.loading, error: state.error } : { rows: undefined, loading: true, error: undefined };
 }
+
+/**
+ * The hooks a binding exports, made once for React and Preact from the
+ * binding's own context and hooks.
+ */
+export function storeHooks<C>(context: C, useContext: (context: C) => Store | undefined, hooks: HookKit) {
+  return {
+    /** The store of the nearest `StoreProvider`; throws outside one. */
+    useStore(): Store {
+      const store = useContext(context);
+      if (!store) throw new Error('useStore needs a store: render it inside <StoreProvider store={…}>');
+      return store;
+    },
+    /**
+     * A live query: the rows of `sql`, kept current as this tab or any other
+     * commits to a table it reads (through `store.watch`). Resubscribes when
+     * `sql` or `params` change (params compare by value), and unsubscribes on
+     * unmount. The store is the nearest `StoreProvider`'s unless
+     * `options.store` names one.
+     */
+    useLiveQuery<T = Record<string, unknown>>(sql: string, params?: SqlParams, options: { store?: Store } = {}): LiveQuery<T> {
+      const provided = useContext(context);
+      return liveQuery<T>(hooks, options.store ?? provided, sql, params);
+    },
+  };
+}

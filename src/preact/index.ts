@@ -20,8 +20,8 @@
  */
 import { createContext, h, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { liveQuery, type LiveQuery } from '../hooks/live-query';
-import type { SqlParams, Store } from '../index';
+import { storeHooks, type LiveQuery } from '../hooks/live-query';
+import type { Store } from '../index';
 
 export type { LiveQuery };
 
@@ -32,21 +32,4 @@ export function StoreProvider(props: { store: Store; children?: ComponentChildre
   return h(StoreContext.Provider, { value: props.store }, props.children);
 }
 
-/** The store of the nearest `StoreProvider`; throws outside one. */
-export function useStore(): Store {
-  const store = useContext(StoreContext);
-  if (!store) throw new Error('useStore needs a store: render it inside <StoreProvider store={…}>');
-  return store;
-}
-
-/**
- * A live query: the rows of `sql`, kept current as this tab or any other
- * commits to a table it reads (through `store.watch`). Resubscribes when
- * `sql` or `params` change (params compare by value), and unsubscribes on
- * unmount. The store is the nearest `StoreProvider`'s unless
- * `options.store` names one.
- */
-export function useLiveQuery<T = Record<string, unknown>>(sql: string, params?: SqlParams, options: { store?: Store } = {}): LiveQuery<T> {
-  const provided = useContext(StoreContext);
-  return liveQuery<T>({ useState, useEffect }, options.store ?? provided, sql, params);
-}
+export const { useStore, useLiveQuery } = storeHooks(StoreContext, useContext, { useState, useEffect });

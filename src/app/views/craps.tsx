@@ -13,6 +13,7 @@ import { addPayouts, loadRound, ROUND_KEY, saveRound, sideBets, unknownStakes, t
 import { players } from '../state';
 import { BusyButton, errorText, Field, NoteLine, useBusy, type Note } from '../ui';
 import { Dice } from './dice-faces';
+import { TableHead } from './table-head';
 
 const SIDE_NAME: Record<Side, string> = { pass: 'Pass line', dontPass: "Don't pass" };
 
@@ -142,15 +143,7 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
           )}
           {round.bets.length > 0 && (
             <table aria-label="Bets this round">
-              <thead>
-                <tr>
-                  <th scope="col">Player</th>
-                  <th scope="col">Bet</th>
-                  <th scope="col" class="num">
-                    Stake
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Player', 'Bet', { label: 'Stake', num: true }]} />
               <tbody>
                 {round.bets.map((b) => (
                   <tr key={b.key}>

@@ -5,6 +5,7 @@ import { formatTokens } from '../amount';
 import { players } from '../state';
 import { BusyButton, errorText, formatTime, NoteLine, useBusy, type Note } from '../ui';
 import { BalanceChart } from './chart';
+import { TableHead } from './table-head';
 
 const PAGE = 20;
 
@@ -78,17 +79,7 @@ export function HistoryView({ ledger, playerId }: { ledger: Ledger; playerId: st
       <BalanceChart points={points} label={`Balance of ${playerId} over the ${points.length} entries shown, from ${formatTokens(points[0] ?? 0n)} to ${formatTokens(points[points.length - 1] ?? 0n)}`} />
       <NoteLine note={note} />
       <table class="history" aria-label={`Entries of ${playerId}`}>
-        <thead>
-          <tr>
-            <th scope="col">What</th>
-            <th scope="col" class="num">
-              Amount
-            </th>
-            <th scope="col" class="num">
-              Balance after
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['What', { label: 'Amount', num: true }, { label: 'Balance after', num: true }]} />
         <tbody>
           {entries.map((e, i) => (
             <tr key={e.id}>

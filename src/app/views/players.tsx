@@ -4,6 +4,7 @@ import type { Ledger } from '../../index';
 import { formatTokens, parseAmount } from '../amount';
 import { players, playersLoaded } from '../state';
 import { BusyButton, errorText, Field, NoteLine, useBusy, type Note } from '../ui';
+import { TableHead } from './table-head';
 
 /** Adds players; lists every player with a balance that updates when any tab commits. */
 export function PlayersView({ ledger }: { ledger: Ledger }) {
@@ -35,14 +36,7 @@ export function PlayersView({ ledger }: { ledger: Ledger }) {
       {playersLoaded.value && players.value.length === 0 && <p>No players yet. Add the first one: an id (a name or a peer id) and the tokens they start with.</p>}
       {players.value.length > 0 && (
         <table class="balances" aria-label="Balances">
-          <thead>
-            <tr>
-              <th scope="col">Player</th>
-              <th scope="col" class="num">
-                Balance
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Player', { label: 'Balance', num: true }]} />
           <tbody>
             {players.value.map((p) => (
               <tr key={p.id}>
