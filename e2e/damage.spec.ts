@@ -99,6 +99,11 @@ test('an untouched store reopens fine after close (control for the tamper tests)
   expect(await db.query('intact', 'SELECT v FROM t ORDER BY id')).toEqual([{ v: 'one' }, { v: 'two' }, { v: 'three' }]);
 });
 
+test.describe('at a small quota', () => {
+  // Under a fully loaded machine Chromium was seen to keep refusing the small write after the refused
+  // large ones for longer than the poll below (never when the test runs alone): a retry starts a fresh context.
+  test.describe.configure({ retries: 2 });
+
 test('a write beyond the origin quota rejects with QUOTA_EXCEEDED and is undone', async ({
   page,
   context,
@@ -159,4 +164,5 @@ test('a write beyond the origin quota rejects with QUOTA_EXCEEDED and is undone'
   await db.reload();
   await db.open('quota');
   expect(await contents()).toEqual(after);
+});
 });
