@@ -104,65 +104,65 @@ test.describe('at a small quota', () => {
   // large ones for longer than the poll below (never when the test runs alone): a retry starts a fresh context.
   test.describe.configure({ retries: 2 });
 
-test('a write beyond the origin quota rejects with QUOTA_EXCEEDED and is undone', async ({
-  page,
-  context,
-  browserName,
-  baseURL,
-}) => {
-  test.skip(browserName === 'firefox', 'Firefox offers no way to force a small storage quota for one origin');
-  test.setTimeout(120_000); // the write after the refused ones may wait for Chromium to reclaim their space
-  // Shrink the quota before the origin touches its storage.
-  await page.goto('about:blank');
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', {
-    origin: new URL(baseURL ?? 'http://localhost:4173').origin,
-    quotaSize: 3 * 1024 * 1024,
+  test('a write beyond the origin quota rejects with QUOTA_EXCEEDED and is undone', async ({
+    page,
+    context,
+    browserName,
+    baseURL,
+  }) => {
+    test.skip(browserName === 'firefox', 'Firefox offers no way to force a small storage quota for one origin');
+    test.setTimeout(120_000); // the write after the refused ones may wait for Chromium to reclaim their space
+    // Shrink the quota before the origin touches its storage.
+    await page.goto('about:blank');
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', {
+      origin: new URL(baseURL ?? 'http://localhost:4173').origin,
+      quotaSize: 3 * 1024 * 1024,
+    });
+    await gotoHarness(page);
+    const db = new Db(page);
+
+    await db.open('quota');
+    await db.run('quota', 'CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)');
+    await db.run('quota', 'INSERT INTO t (b) VALUES (randomblob(100))');
+    const contents = () => db.query('quota', 'SELECT id, length(b) AS n FROM t ORDER BY id');
+    const before = [{ id: 1, n: 100 }];
+    expect(await contents()).toEqual(before);
+
+    const big = await db.fail('quota', 'run', 'INSERT INTO t (b) VALUES (randomblob(8 * 1024 * 1024))');
+    expect(big).toMatchObject({ name: 'StoreError', code: 'QUOTA_EXCEEDED' });
+    expect(await contents()).toEqual(before);
+
+    const inTx = await page.evaluate(() =>
+      window.e2e.settle(
+        window.stores.quota!.transaction(async (tx) => {
+          for (let i = 0; i < 5; i++) await tx.run('INSERT INTO t (b) VALUES (randomblob(1024 * 1024))');
+        }),
+      ),
+    );
+    expect(inTx).toMatchObject({ ok: false, error: { code: 'QUOTA_EXCEEDED' } });
+    expect(await contents()).toEqual(before);
+
+    // Still usable: a small write goes through. Chromium frees the space of an aborted transaction's large
+    // values in the background, so under load the next write may still meet the quota for a moment: each
+    // such attempt must fail cleanly (typed, nothing changed) until one succeeds.
+    await expect
+      .poll(
+        async () => {
+          const outcome = await db.attempt('quota', 'run', 'INSERT INTO t (b) VALUES (randomblob(10))');
+          if (outcome.ok) return 'written';
+          expect(outcome.error).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+          expect(await contents()).toEqual(before);
+          return 'refused';
+        },
+        { timeout: 45_000, intervals: [200, 500, 1000, 2000] },
+      )
+      .toBe('written');
+    const after = [...before, { id: 2, n: 10 }];
+    expect(await contents()).toEqual(after);
+
+    await db.reload();
+    await db.open('quota');
+    expect(await contents()).toEqual(after);
   });
-  await gotoHarness(page);
-  const db = new Db(page);
-
-  await db.open('quota');
-  await db.run('quota', 'CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)');
-  await db.run('quota', 'INSERT INTO t (b) VALUES (randomblob(100))');
-  const contents = () => db.query('quota', 'SELECT id, length(b) AS n FROM t ORDER BY id');
-  const before = [{ id: 1, n: 100 }];
-  expect(await contents()).toEqual(before);
-
-  const big = await db.fail('quota', 'run', 'INSERT INTO t (b) VALUES (randomblob(8 * 1024 * 1024))');
-  expect(big).toMatchObject({ name: 'StoreError', code: 'QUOTA_EXCEEDED' });
-  expect(await contents()).toEqual(before);
-
-  const inTx = await page.evaluate(() =>
-    window.e2e.settle(
-      window.stores.quota!.transaction(async (tx) => {
-        for (let i = 0; i < 5; i++) await tx.run('INSERT INTO t (b) VALUES (randomblob(1024 * 1024))');
-      }),
-    ),
-  );
-  expect(inTx).toMatchObject({ ok: false, error: { code: 'QUOTA_EXCEEDED' } });
-  expect(await contents()).toEqual(before);
-
-  // Still usable: a small write goes through. Chromium frees the space of an aborted transaction's large
-  // values in the background, so under load the next write may still meet the quota for a moment: each
-  // such attempt must fail cleanly (typed, nothing changed) until one succeeds.
-  await expect
-    .poll(
-      async () => {
-        const outcome = await db.attempt('quota', 'run', 'INSERT INTO t (b) VALUES (randomblob(10))');
-        if (outcome.ok) return 'written';
-        expect(outcome.error).toMatchObject({ code: 'QUOTA_EXCEEDED' });
-        expect(await contents()).toEqual(before);
-        return 'refused';
-      },
-      { timeout: 45_000, intervals: [200, 500, 1000, 2000] },
-    )
-    .toBe('written');
-  const after = [...before, { id: 2, n: 10 }];
-  expect(await contents()).toEqual(after);
-
-  await db.reload();
-  await db.open('quota');
-  expect(await contents()).toEqual(after);
-});
 });
