@@ -255,45 +255,35 @@ const api = {
    */
   async callersRun(name: string, callers: number, each: number, players: number): Promise<{ committed: number; failed: number; ms: number }> {
     const c = opened.get(name)!;
-    let committed = 0;
-    let failed = 0;
     const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: callers }, async (_, k) => {
-        const r = rng(500 + k);
-        for (let i = 0; i < each; i++) {
-          try {
-            await c.transfer(...pair(r, players), 1);
-            committed++;
-          } catch {
-            failed++;
-          }
-        }
-      }),
-    );
-    return { committed, failed, ms: performance.now() - t0 };
+    const runs = await Promise.all(Array.from({ length: callers }, (_, k) => transferLoop(c, rng(500 + k), players, (done) => done < each)));
+    return { committed: runs.reduce((n, x) => n + x.committed, 0), failed: runs.reduce((n, x) => n + x.failed, 0), ms: performance.now() - t0 };
   },
 
   /** Workload 6: transfers among `players` overlapping players for `ms`; returns how many committed. */
   async contendRun(name: string, ms: number, seed: number, players: number): Promise<{ committed: number; failed: number; ms: number }> {
-    const c = opened.get(name)!;
-    const r = rng(seed);
-    let committed = 0;
-    let failed = 0;
     const t0 = performance.now();
-    while (performance.now() - t0 < ms) {
-      try {
-        await c.transfer(...pair(r, players), 1);
-        committed++;
-      } catch {
-        failed++;
-      }
-    }
-    return { committed, failed, ms: performance.now() - t0 };
+    const run = await transferLoop(opened.get(name)!, rng(seed), players, () => performance.now() - t0 < ms);
+    return { ...run, ms: performance.now() - t0 };
   },
 };
 
 export type BenchApi = typeof api;
+
+/** One caller's transfers, one after another, while `more(attempted)` holds; failures are counted, not thrown. */
+async function transferLoop(c: Contender, r: ReturnType<typeof rng>, players: number, more: (attempted: number) => boolean): Promise<{ committed: number; failed: number }> {
+  let committed = 0;
+  let failed = 0;
+  while (more(committed + failed)) {
+    try {
+      await c.transfer(...pair(r, players), 1);
+      committed++;
+    } catch {
+      failed++;
+    }
+  }
+  return { committed, failed };
+}
 
 /** Cold open: this page load was navigated with ?cold=<contender>&name=<name>; time to the first answered query. */
 async function coldOpen(): Promise<void> {
