@@ -52,6 +52,12 @@ async function resealed(backup: Uint8Array, sqlText: string): Promise<Uint8Array
 }
 
 describe('backups', () => {
+  it("reads the ledger's total supply from the backup's rows, for a preview", async () => {
+    const { backup } = await ledger();
+    const candidate = await verify(backup);
+    expect(candidate.facts).toEqual({ totalSupply: (500n + 2n ** 62n).toString() });
+  });
+
   it('round-trips: a real SQLite file with a manifest that verifies', async () => {
     const { backup } = await ledger();
     const candidate = await verify(backup);

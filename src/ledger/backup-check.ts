@@ -13,8 +13,9 @@ export const ledgerBackupCheck = {
   appliesTo(known: readonly Migration[]): boolean {
     return LEDGER_MIGRATIONS.every((m, i) => known[i]?.version === m.version && known[i]?.up === m.up);
   },
-  refuse(sql: Parameters<typeof audit>[0]): string | undefined {
+  inspect(sql: Parameters<typeof audit>[0]): { refusal?: string; facts: Record<string, string> } {
     const report = audit(sql);
-    return report.ok ? undefined : `its ledger does not balance: ${report.problems[0]}`;
+    const facts = { totalSupply: report.totalSupply.toString() };
+    return report.ok ? { facts } : { refusal: `its ledger does not balance: ${report.problems[0]}`, facts };
   },
 };

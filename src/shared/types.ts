@@ -109,8 +109,12 @@ export interface BackupManifest {
   fileSha256: string;
 }
 
-/** A verified backup's manifest, and how many migrations a restore would apply to bring it up to date. */
-export type BackupPreview = BackupManifest & { migrated: number };
+/**
+ * A verified backup's manifest, how many migrations a restore would apply
+ * to bring it up to date, and what the domains' checks read in its rows:
+ * for a ledger, `facts.totalSupply` (a decimal string, exact).
+ */
+export type BackupPreview = BackupManifest & { migrated: number; facts: Record<string, string> };
 
 /** The transaction handle passed to `transaction(fn)`. */
 export interface Tx {

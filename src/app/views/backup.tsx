@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BackupPreview, CheckpointInfo, Ledger } from '../../index';
+import { formatTokens } from '../amount';
 import { BusyButton, errorText, formatBytes, formatTime, NoteLine, useBusy, type Note } from '../ui';
 import { Confirm } from './confirm';
 
@@ -23,6 +24,8 @@ function summary(preview: BackupPreview): string[] {
     `Schema version ${preview.schemaVersion}${preview.migrated ? ` (will be migrated forward by ${preview.migrated})` : ''}`,
   ];
   if (counts.account !== undefined) lines.push(`${counts.account - 1 - games} players, ${games} games, ${counts.entry ?? 0} ledger entries`);
+  // Read from the file's rows by the ledger's own audit during verification, not taken from the manifest.
+  if (preview.facts.totalSupply !== undefined) lines.push(`Total supply ${formatTokens(BigInt(preview.facts.totalSupply))} tokens`);
   return lines;
 }
 

@@ -10,6 +10,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { deleteStore, openLedger, recoverStore, recoveryCopy, type BackupPreview, type RecoveryCopyInfo } from '../../index';
 import { STORE_NAME } from '../state';
+import { formatTokens } from '../amount';
 import { BusyButton, errorText, formatBytes, formatTime, NoteLine, useBusy, type Note } from '../ui';
 import { Confirm } from './confirm';
 
@@ -106,7 +107,8 @@ export function StartOverPanel() {
       {chosen && (
         <Confirm title="Delete the damaged ledger and restore this backup?" confirmLabel="Delete and restore" busy={busy} onConfirm={() => void replace()} onCancel={() => setChosen(null)}>
           <p>
-            {chosen.file.name}: made {formatTime(chosen.preview.createdAt)}, schema version {chosen.preview.schemaVersion}, {chosen.preview.rowCounts.entry ?? 0} ledger entries.
+            {chosen.file.name}: made {formatTime(chosen.preview.createdAt)}, schema version {chosen.preview.schemaVersion}, {chosen.preview.rowCounts.entry ?? 0} ledger entries
+            {chosen.preview.facts.totalSupply === undefined ? '' : `, total supply ${formatTokens(BigInt(chosen.preview.facts.totalSupply))} tokens`}.
           </p>
           <p>The damaged ledger, its checkpoints and its recovery copy are deleted for good.</p>
         </Confirm>

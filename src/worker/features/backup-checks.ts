@@ -13,8 +13,13 @@ import type { CheckedMigration } from './migrations';
 export interface BackupCheck {
   /** Whether the store (known by the migrations its code declares) uses this domain's schema. */
   appliesTo(known: readonly CheckedMigration[]): boolean;
-  /** Why the backup must be refused, or undefined when it is fine. Reads only. */
-  refuse(sql: Sql): string | undefined;
+  /**
+   * Reads the verified content: why the backup must be refused (undefined
+   * when it is fine), and facts worth showing before a restore (decimal
+   * strings, e.g. the ledger's total supply), taken from the rows themselves
+   * rather than from what the manifest claims.
+   */
+  inspect(sql: Sql): { refusal?: string; facts?: Record<string, string> };
 }
 
 const checks: BackupCheck[] = [];

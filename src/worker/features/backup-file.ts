@@ -111,6 +111,8 @@ export interface Candidate {
   /** The image to install (migrated forward when it was older), without the manifest. */
   image: Uint8Array;
   migrated: number;
+  /** What the domains' checks found in it (see backup-checks.ts), e.g. `totalSupply`. */
+  facts: Record<string, string>;
 }
 
 /**
@@ -174,12 +176,14 @@ export async function verifyBackup(
     }
     if (db.exec('PRAGMA foreign_key_check').length > 0) throw invalid('it has broken foreign keys');
     const checks = backupChecksFor(known);
+    const facts: Record<string, string> = {};
     if (checks.length > 0) {
       const engine = new Engine(sql, db.export(), { adopt: true }); // a copy made for them alone
       try {
         for (const check of checks) {
-          const reason = check.refuse(engine);
-          if (reason) throw invalid(reason);
+          const { refusal, facts: found } = check.inspect(engine);
+          if (refusal) throw invalid(refusal);
+          Object.assign(facts, found);
         }
       } finally {
         engine.close();
@@ -187,8 +191,8 @@ export async function verifyBackup(
     }
     db.exec('PRAGMA application_id = 0');
     const image = db.export();
-    if (manifest.schemaVersion === newest) return { manifest, image, migrated: 0 };
-    return { manifest, ...(await migrateForward(sql, image, known, newest)) };
+    if (manifest.schemaVersion === newest) return { manifest, image, migrated: 0, facts };
+    return { manifest, facts, ...(await migrateForward(sql, image, known, newest)) };
   } finally {
     db.close();
   }

@@ -49,7 +49,7 @@ export class Backups {
   /** Verifies a backup without restoring it: what it holds, for a preview. */
   async inspectBackup(data: Uint8Array): Promise<BackupPreview> {
     const { candidate } = await this.verify(data);
-    return { ...candidate.manifest, migrated: candidate.migrated };
+    return { ...candidate.manifest, migrated: candidate.migrated, facts: candidate.facts };
   }
 
   /** Verifies a backup as hostile (outside the write lock), then installs it atomically; every tab sees it. */
