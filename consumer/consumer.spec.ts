@@ -45,12 +45,15 @@ for (const target of TARGETS) {
 }
 
 for (const target of TARGETS.slice(0, 2)) {
-  test(`${target.name}: the README's example runs as pasted, twice`, async ({ page }) => {
+  test(`${target.name}: the README's examples run as pasted`, async ({ page }) => {
     const logged: string[] = [];
     page.on('console', (message) => logged.push(message.text()));
     // The example opens the store 'books'; each test has a browser context, so an origin's storage, of its own.
     for (let load = 0; load < 2; load++) expect(await run(page, target.port, { t: 'readme' })).toEqual({ ran: true });
     expect(logged.filter((text) => text === 'UNIQUE constraint failed: account.id')).toHaveLength(2);
+    // The React example, on the account the first example made: alice's balance, after two transfers of 1.
+    expect(await run(page, target.port, { t: 'readme-react' })).toEqual({ ran: true });
+    await expect(page.locator('#app p')).toHaveText(String(2n ** 62n - 2n));
   });
 }
 

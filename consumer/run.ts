@@ -60,6 +60,9 @@ try {
   const readme = /## Use\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
   if (!readme) throw new Error('README.md has no ts example under "## Use"');
   writeFileSync(join(dir, 'vite', 'src', 'readme.ts'), `${readme}\nexport default () => ({ ran: true });\n`);
+  const readmeReact = /\*\*Live queries in React and Preact\.\*\*[\s\S]*?```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
+  if (!readmeReact) throw new Error('README.md has no ts example under "Live queries in React and Preact"');
+  writeFileSync(join(dir, 'vite', 'src', 'readme-react.ts'), `${readmeReact}\nexport default () => ({ ran: true });\n`);
   for (const app of ['vite', 'webpack', 'esbuild']) cpSync(join(APPS, 'shared', 'store-check.js'), join(dir, app, 'src', 'store-check.js'));
   // The versions this repo's lock pins, so npm finds them in its cache; pacioli from the tarball, as `npm install ./pacioli-0.1.0.tgz` writes it.
   const pin = (names: string[]) => Object.fromEntries(names.map((n) => [n, version(n)]));

@@ -5,6 +5,7 @@ const checks = {
   preact: () => import('./preact-check.js'),
   // The README's "Use" example, pasted by consumer/run.ts as it stands.
   readme: () => import('./readme.ts'),
+  'readme-react': () => import('./readme-react.ts'),
 };
 const params = new URLSearchParams(location.search);
 checks[params.get('t') ?? 'store']()
