@@ -34,8 +34,6 @@ export class WorkerLink {
   private death: StoreError | undefined;
   private readonly alive = new AbortController();
   private stopped = false;
-  /** Called once when the link ends for any reason (closed, or the worker failed). */
-  onStop: () => void = () => {};
 
   /** Starts the worker of store `name` (not open yet), from `source` if given (see `LoadOptions.worker`). */
   constructor(
@@ -112,7 +110,6 @@ export class WorkerLink {
     this.alive.abort();
     this.api[releaseProxy]();
     this.worker.terminate();
-    this.onStop();
   }
 }
 

@@ -42,11 +42,6 @@ export class GroupCommit {
     private readonly durable: (batch: readonly { seq: number; entry: Uint8Array; tables: string[] }[]) => void,
   ) {}
 
-  /** True while entries wait or are being written. */
-  get busy(): boolean {
-    return this.flushing !== undefined;
-  }
-
   /**
    * Queues commit `seq`, which SQLite has committed in memory on top of
    * what is queued; resolves once it is durable. `epoch` is the one the

@@ -135,11 +135,6 @@ export class RecoveryCopy {
     this.copying ??= this.drain().finally(() => (this.copying = undefined));
   }
 
-  /** Resolves once the copies asked for so far are written (or failed). */
-  async settled(): Promise<void> {
-    await this.copying;
-  }
-
   private async drain(): Promise<void> {
     while (this.nextImage) {
       const { seq, image } = this.nextImage;
