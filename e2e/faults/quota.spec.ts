@@ -3,13 +3,9 @@
  * the origin first uses storage). Writes past the quota fail with
  * QUOTA_EXCEEDED; the store stays readable and consistent; a fold that hits
  * the quota is reported (compact() rejects) and never loses the log; after
- * data is deleted, writes and folds work again; a reload shows exactly the
+ * data is deleted, writes and folds work again (the fold uses the room the
+ * store keeps under the quota, idb/reserve.ts); a reload shows exactly the
  * acknowledged writes.
- *
- * The second test is a DEFECT test, marked as failing: the store cannot yet
- * get out of a full quota. Deleting data works, and the fold image no longer
- * carries the deleted pages (new stores use incremental auto-vacuum), but the
- * fold needs room for that image before the log it replaces can be swept.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { record } from './figures';
@@ -104,11 +100,8 @@ test('past the quota, writes fail with QUOTA_EXCEEDED, the books stay readable a
 
 test('after data is deleted at the quota, the fold and writes work again', async ({ context, baseURL, browserName }) => {
   test.skip(browserName !== 'chromium', 'only Chromium lets a test set an origin’s quota (no Firefox recipe is known)');
-  // KNOWN DEFECT, open in the faults issue: deleting now works, and a new store's fold image drops the freed
-  // pages (incremental auto-vacuum), but the fold must write that image before the log it replaces can go,
-  // and at the quota there is no room even for a small image. Expected to fail until the store keeps headroom
-  // (or frees the log in the same IndexedDB transaction); Playwright reports it if it starts passing.
-  test.fail(true, 'known defect: a store at its quota cannot fold to make room');
+  // Once a defect: the fold must write its image before the log it replaces can go, and at the quota there
+  // was no room even for a small one. The store now keeps room for it under the quota (reserveBytes).
   test.setTimeout(120_000);
   const page = await quotaPage(context, baseURL!);
   await fill(page);
@@ -121,4 +114,14 @@ test('after data is deleted at the quota, the fold and writes work again', async
   expect(write, `a write after data was deleted: ${JSON.stringify(write)}`).toMatchObject({ ok: true });
   await reload(page);
   expect(await inPage(page, `return [(await s.query('SELECT count(*) AS n FROM blob_t'))[0].n, (await L.audit()).ok];`)).toEqual({ ok: true, value: [3, true] });
+  // The room was kept again after the fold: a second fill to the quota gets out the same way.
+  let refused: Outcome | undefined;
+  for (let i = 0; i < 200 && !refused; i++) {
+    const o = await inPage(page, `await s.run('INSERT INTO blob_t (b) VALUES (randomblob(${BLOB}))'); return 1;`);
+    if (!o.ok) refused = o;
+  }
+  expect(refused, 'the second fill never reached the quota').toMatchObject({ ok: false, code: 'QUOTA_EXCEEDED' });
+  expect(await inPage(page, `await s.run('DELETE FROM blob_t WHERE id > 3'); await s.compact(); await s.run('INSERT INTO blob_t (b) VALUES (randomblob(${BLOB}))'); return 1;`), 'out of the quota a second time').toMatchObject({ ok: true });
+  await reload(page);
+  expect(await inPage(page, `return [(await s.query('SELECT count(*) AS n FROM blob_t'))[0].n, (await L.audit()).ok];`)).toEqual({ ok: true, value: [4, true] });
 });

@@ -6,7 +6,7 @@ import { StoreError } from '../shared/errors';
 import type { LoadOptions, StoreOptions } from '../shared/types';
 
 /** The defaults of `openStore`. */
-export const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000 } as const;
+export const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000, reserveBytes: 1024 * 1024 } as const;
 
 /** The options with defaults applied; `INVALID_ARGUMENT` names the first that is wrong. */
 export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate' | keyof LoadOptions>> {
@@ -23,15 +23,16 @@ export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'mi
   const compactAfterBytes = options.compactAfterBytes ?? DEFAULTS.compactAfterBytes;
   const keepCheckpoints = options.keepCheckpoints ?? DEFAULTS.keepCheckpoints;
   const checkpointEveryMs = options.checkpointEveryMs ?? DEFAULTS.checkpointEveryMs;
+  const reserveBytes = options.reserveBytes ?? DEFAULTS.reserveBytes;
   const check = (values: Record<string, unknown>, min: number, what: string) => {
     for (const [key, value] of Object.entries(values)) {
       if (typeof value !== 'number' || !(value >= min) || !Number.isFinite(value)) throw new StoreError('INVALID_ARGUMENT', `${key} must be a ${what} number`);
     }
   };
   check({ txTimeoutMs, compactAfterBytes }, Number.MIN_VALUE, 'positive');
-  check({ keepCheckpoints, checkpointEveryMs }, 0, 'non-negative');
+  check({ keepCheckpoints, checkpointEveryMs, reserveBytes }, 0, 'non-negative');
   checkLoadOptions(options);
-  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs };
+  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs, reserveBytes };
 }
 
 /** Checks `worker` and `wasmUrl`; returns the wasm URL as the worker takes it (absolute, against the page). */

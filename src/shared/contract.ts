@@ -23,6 +23,8 @@ export interface OpenRequest {
   /** How many checkpoints to keep, and how often to take one when something changed (0: only before migrations and restores). */
   keepCheckpoints: number;
   checkpointEveryMs: number;
+  /** Room kept under the quota for the next fold (idb/reserve.ts). */
+  reserveBytes: number;
   /** Where sql.js's wasm is, when the page says so (`StoreOptions.wasmUrl`); else the worker's default. */
   wasmUrl?: string;
 }

@@ -81,6 +81,14 @@ export interface StoreOptions extends LoadOptions {
   keepCheckpoints?: number;
   /** Take a checkpoint this often when something changed (default 24 h; 0: only before migrations and restores). */
   checkpointEveryMs?: number;
+  /**
+   * Room kept under the storage quota for the next fold, in bytes (default
+   * 1 MiB; 0 keeps none). A fold writes a new image before it can free the
+   * log it replaces: with this room, a store that filled its quota folds
+   * again once its data, after deletes, fits in it. Raise it for large
+   * stores that may delete their way out of a full quota.
+   */
+  reserveBytes?: number;
 }
 
 /** A kept, restorable copy of the whole database. */

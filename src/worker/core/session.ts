@@ -140,7 +140,7 @@ export class Session {
     checkTabSupport();
     this.known = await checkMigrations(options.migrations); // a bad list fails before anything runs
     return this.mutex.run(async () => {
-      const persistence = new Persistence(options.name, options.durability);
+      const persistence = new Persistence(options.name, options.durability, options.reserveBytes);
       // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
       const read = persistence.load();
       read.catch(() => undefined); // awaited below; a failure surfaces there

@@ -7,6 +7,7 @@
  *     1, 2, 3… → one log entry per committed transaction (change-codec bytes)
  *   database `pacioli:<name>:snapshots`, store `snapshots`
  *     [seq, nonce] → the SQLite file image as of commit `seq` (older stores: the number seq)
+ *     ['checkpoint', id] → a restorable copy; ['reserve', i] → room kept for a fold (reserve.ts)
  *
  * A commit is one put of one log entry: atomic. A snapshot is written first
  * under a key of its own that no other write can ever use (`add`, with a
@@ -23,6 +24,7 @@ import type { CheckpointRecord } from '../../shared/contract';
 import { fromIndexedDb, StoreError } from '../../shared/errors';
 import type { Durability } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
+import { Reserve } from './reserve';
 import { createStrictStore, type StrictStore } from './strict-store';
 
 /** The snapshot pointer. */
@@ -68,11 +70,14 @@ export function databaseNames(name: string): { log: string; snapshots: string } 
 export class Persistence {
   private readonly log: StrictStore;
   private readonly snapshots: StrictStore;
+  private readonly reserve: Reserve;
 
-  constructor(name: string, durability: Durability) {
+  /** `reserveBytes`: room kept under the quota so that a fold can always be written (reserve.ts). */
+  constructor(name: string, durability: Durability, reserveBytes = 0) {
     const names = databaseNames(name);
     this.log = createStrictStore(names.log, 'log', durability);
     this.snapshots = createStrictStore(names.snapshots, 'snapshots', durability);
+    this.reserve = new Reserve(this.snapshots, reserveBytes);
   }
 
   /**
@@ -118,7 +123,10 @@ export class Persistence {
     for (let attempt = 0; ; attempt++) {
       const { meta, entries } = await this.readLog(0);
       const base = meta?.snapshotSeq ?? 0;
-      if (!meta || base === 0) return { meta, image: undefined, entries, verified: Promise.resolve() };
+      if (!meta || base === 0) {
+        this.reserve.fill(); // in the background, in the snapshots database: the log's puts do not queue behind it
+        return { meta, image: undefined, entries, verified: Promise.resolve() };
+      }
       const raw = await this.guard('reading the snapshot', () => get<unknown>(meta.snapshotKey ?? base, this.snapshots));
       const label = `the snapshot of commit ${base}`;
       if (!(raw instanceof Uint8Array)) {
@@ -134,7 +142,8 @@ export class Persistence {
       const verified = sha256Hex(raw).then((sha) => {
         if (sha !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
       });
-      verified.catch(() => undefined); // the caller awaits it
+      // The reserve's writes would queue this read behind them: they start once it is done.
+      verified.then(() => this.reserve.fill(), () => undefined);
       return { meta, image: raw, entries, verified };
     }
   }
@@ -195,12 +204,20 @@ export class Persistence {
     const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image), snapshotKey: key };
     const wasCleared = this.cleared;
     const what = `persisting the snapshot of commit ${seq}`;
-    await this.guard(what, () =>
-      this.snapshots('readwrite', (s) => {
-        s.add(image, key);
-        return promisifyRequest(s.transaction);
-      }),
-    );
+    const add = () =>
+      this.guard(what, () =>
+        this.snapshots('readwrite', (s) => {
+          s.add(image, key);
+          return promisifyRequest(s.transaction);
+        }),
+      );
+    try {
+      await add();
+    } catch (error) {
+      // At the quota: give up the room kept for this moment, then try once more (reserve.ts).
+      if (!(error instanceof StoreError && error.code === 'QUOTA_EXCEEDED') || !(await this.reserve.release().catch(() => false))) throw error;
+      await add();
+    }
     let flipped = false;
     try {
       flipped = await this.guard(what, () =>
@@ -226,7 +243,7 @@ export class Persistence {
 
   /** Sweeps what a snapshot at `seq` made obsolete. Best effort: leftovers are ignored on load. */
   async sweep(seq: number): Promise<void> {
-    await Promise.all([
+    const swept = Promise.all([
       this.log('readwrite', (s) => {
         s.delete(IDBKeyRange.bound(0, seq));
         return promisifyRequest(s.transaction);
@@ -238,7 +255,9 @@ export class Persistence {
         s.delete(IDBKeyRange.bound([], [seq], false, true));
         return promisifyRequest(s.transaction);
       }),
-    ]).catch(() => undefined);
+    ]);
+    // With the older state gone there is room again: keep it for the next fold.
+    await swept.then(() => this.reserve.fill(), () => undefined);
   }
 
   /**
