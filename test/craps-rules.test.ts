@@ -94,9 +94,9 @@ describe('a round against the ledger\'s bets', () => {
     const { unknownStakes, addPayouts } = await import('../src/app/round');
     const round = { gameId: 'g', point: null, rolls: [], decision: null, settled: false, bets: [{ playerId: 'a', side: 'pass' as const, amount: '5', key: 'k', operationId: 'op1' }] };
     const ledgerBets = [
-      { operationId: 'op1', playerId: 'a', amount: 5n, at: '' },
-      { operationId: 'op2', playerId: 'b', amount: 7n, at: '' },
-      { operationId: 'op3', playerId: 'a', amount: 1n, at: '' },
+      { operationId: 'op1', playerId: 'a', amount: 5n, wager: null, at: '' },
+      { operationId: 'op2', playerId: 'b', amount: 7n, wager: null, at: '' },
+      { operationId: 'op3', playerId: 'a', amount: 1n, wager: null, at: '' },
     ];
     expect(unknownStakes(round, ledgerBets)).toEqual({ b: 7n, a: 1n });
     expect(unknownStakes({ ...round, bets: [{ ...round.bets[0]!, operationId: undefined }] }, ledgerBets)).toEqual({});
