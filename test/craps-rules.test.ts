@@ -103,3 +103,38 @@ describe('a round against the ledger\'s bets', () => {
     expect(addPayouts({ a: 10n }, { a: 1n, b: 7n })).toEqual({ a: 11n, b: 7n });
   });
 });
+
+describe('a round resumed from the ledger', () => {
+  const game = (rolls: [number, number][], wagers: (string | null)[], status: 'open' | 'settled' = 'open') => ({
+    id: 'g',
+    status,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    pot: 30n,
+    bets: wagers.map((wager, i) => ({ operationId: `op${i}`, playerId: `p${i}`, amount: 10n, wager, at: '' })),
+    rolls,
+  });
+
+  it('takes each bet\'s side from its wager and derives the point and the decision from the rolls', async () => {
+    const { roundFromGame } = await import('../src/app/round');
+    const comeOut = roundFromGame(game([], ['pass', 'dontPass']));
+    expect(comeOut).toMatchObject({ gameId: 'g', point: null, decision: null, settled: false, rolls: [] });
+    expect(comeOut.bets.map((b) => [b.playerId, b.side, b.amount, b.operationId])).toEqual([['p0', 'pass', '10', 'op0'], ['p1', 'dontPass', '10', 'op1']]);
+    expect(roundFromGame(game([[2, 2], [1, 5]], ['pass']))).toMatchObject({ point: 4, decision: null });
+    expect(roundFromGame(game([[2, 2], [1, 5], [3, 1]], ['pass'])).decision).toMatchObject({ pass: 'win', dontPass: 'lose' });
+    expect(roundFromGame(game([[6, 6]], ['pass'])).decision).toMatchObject({ pass: 'lose', dontPass: 'push' });
+    // A roll after the decision (another tab's) does not count.
+    expect(roundFromGame(game([[3, 4], [2, 2]], ['pass']))).toMatchObject({ point: null, rolls: [[3, 4]], decision: { pass: 'win' } });
+    expect(roundFromGame(game([[3, 4]], ['pass'], 'settled')).settled).toBe(true);
+  });
+
+  it('leaves out a bet of unknown side unless this browser remembered it, so its stake is returned', async () => {
+    const { roundFromGame, unknownStakes } = await import('../src/app/round');
+    const g = game([], ['pass', null, 'craps-something-else']);
+    const round = roundFromGame(g);
+    expect(round.bets.map((b) => b.playerId)).toEqual(['p0']);
+    expect(unknownStakes(round, g.bets)).toEqual({ p1: 10n, p2: 10n });
+    const saved = { ...round, bets: [...round.bets, { playerId: 'p1', side: 'dontPass' as const, amount: '10', key: 'k', operationId: 'op1' }] };
+    expect(roundFromGame(g, saved).bets.map((b) => [b.playerId, b.side])).toEqual([['p0', 'pass'], ['p1', 'dontPass']]);
+    expect(roundFromGame(g, { ...saved, gameId: 'other' }).bets).toHaveLength(1);
+  });
+});
