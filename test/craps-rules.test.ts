@@ -137,4 +137,14 @@ describe('a round resumed from the ledger', () => {
     expect(roundFromGame(g, saved).bets.map((b) => [b.playerId, b.side])).toEqual([['p0', 'pass'], ['p1', 'dontPass']]);
     expect(roundFromGame(g, { ...saved, gameId: 'other' }).bets).toHaveLength(1);
   });
+
+  it('keeps the rolls this browser saved when the ledger has fewer (a round begun before it kept them)', async () => {
+    const { roundFromGame } = await import('../src/app/round');
+    const before = roundFromGame(game([], ['pass']));
+    const saved = { ...before, rolls: [[2, 3]] as [number, number][], point: 5 };
+    expect(roundFromGame(game([], ['pass']), saved)).toMatchObject({ point: 5, rolls: [[2, 3]] });
+    // Another tab rolled on: the ledger has more, and it wins.
+    expect(roundFromGame(game([[2, 3], [1, 1]], ['pass']), saved)).toMatchObject({ point: 5, rolls: [[2, 3], [1, 1]] });
+    expect(roundFromGame(game([[2, 3], [4, 1]], ['pass']), saved).decision).toMatchObject({ pass: 'win' });
+  });
 });

@@ -79,6 +79,7 @@ function isSide(wager: string | null | undefined): wager is Side {
  * The round as the ledger holds it. A bet recorded without a wager (before the ledger kept them)
  * takes its side from `saved`, the round this browser remembered, when it has that bet; otherwise
  * its side is unknown and it is left out, so it is returned at the payout (see `unknownStakes`).
+ * Likewise for rolls made before the ledger kept them.
  */
 export function roundFromGame(game: GameInfo, saved?: Round | null): Round {
   const remembered = new Map((saved?.gameId === game.id ? saved.bets : []).map((b) => [b.operationId, b.side]));
@@ -87,13 +88,17 @@ export function roundFromGame(game: GameInfo, saved?: Round | null): Round {
     const side = isSide(b.wager) ? b.wager : remembered.get(b.operationId);
     if (side) bets.push({ playerId: b.playerId, side, amount: b.amount.toString(), key: b.operationId, operationId: b.operationId });
   }
+  // A round begun before the ledger kept rolls has them only in the copy this browser saved, and
+  // every roll since went to both: so a saved copy with more rolls than the ledger is the fuller one.
+  const mine = saved?.gameId === game.id ? saved.rolls : [];
+  const rolls = mine.length > game.rolls.length ? mine : game.rolls;
   let point: number | null = null;
   let decision: Decision | null = null;
   let counted = 0;
-  for (const [a, b] of game.rolls) {
+  for (const [a, b] of rolls) {
     if (decision) break; // nothing after a decision counts (a stray roll from another tab)
     ({ point, decision } = resolveRoll(point, a, b));
     counted++;
   }
-  return { gameId: game.id, bets, point, rolls: game.rolls.slice(0, counted), decision, settled: game.status === 'settled' };
+  return { gameId: game.id, bets, point, rolls: rolls.slice(0, counted), decision, settled: game.status === 'settled' };
 }
