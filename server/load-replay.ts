@@ -20,7 +20,7 @@ let sqljs: Promise<SqlJs> | undefined;
 export async function replayCheck(sql: Sql, ledgerId: string, log: LogOp[]): Promise<string[]> {
   const e = new Engine(await (sqljs ??= initSqlJs().then(asSqlJs)));
   const commitOpen = async () => (e.pending(1), e.commit());
-  await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), 1);
+  await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.at(-1)!.version);
   const problems: string[] = [];
   for (const l of log) {
     e.begin();

@@ -11,13 +11,14 @@
  * @module pacioli
  */
 export { openStore, Store, type StoreEvent } from './client/store';
-export { deleteStore, recoverStore, recoveryCopy, type RecoveryCopyInfo } from './client/recovery';
+export { checkpointsOf, deleteStore, recoverStore, recoveryCopy, restoreCheckpointOf, type RecoveryCopyInfo } from './client/recovery';
 export { ERROR_CODES, isStoreError, StoreError, type ErrorCode } from './shared/errors';
 export type {
   BackupManifest,
   BackupPreview,
   CheckpointInfo,
   Durability,
+  KeptCheckpoint,
   LoadOptions,
   Migration,
   RunResult,

@@ -94,12 +94,57 @@ describe('a round against the ledger\'s bets', () => {
     const { unknownStakes, addPayouts } = await import('../src/app/round');
     const round = { gameId: 'g', point: null, rolls: [], decision: null, settled: false, bets: [{ playerId: 'a', side: 'pass' as const, amount: '5', key: 'k', operationId: 'op1' }] };
     const ledgerBets = [
-      { operationId: 'op1', playerId: 'a', amount: 5n, at: '' },
-      { operationId: 'op2', playerId: 'b', amount: 7n, at: '' },
-      { operationId: 'op3', playerId: 'a', amount: 1n, at: '' },
+      { operationId: 'op1', playerId: 'a', amount: 5n, wager: null, at: '' },
+      { operationId: 'op2', playerId: 'b', amount: 7n, wager: null, at: '' },
+      { operationId: 'op3', playerId: 'a', amount: 1n, wager: null, at: '' },
     ];
     expect(unknownStakes(round, ledgerBets)).toEqual({ b: 7n, a: 1n });
     expect(unknownStakes({ ...round, bets: [{ ...round.bets[0]!, operationId: undefined }] }, ledgerBets)).toEqual({});
     expect(addPayouts({ a: 10n }, { a: 1n, b: 7n })).toEqual({ a: 11n, b: 7n });
+  });
+});
+
+describe('a round resumed from the ledger', () => {
+  const game = (rolls: [number, number][], wagers: (string | null)[], status: 'open' | 'settled' = 'open') => ({
+    id: 'g',
+    status,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    pot: 30n,
+    bets: wagers.map((wager, i) => ({ operationId: `op${i}`, playerId: `p${i}`, amount: 10n, wager, at: '' })),
+    rolls,
+  });
+
+  it('takes each bet\'s side from its wager and derives the point and the decision from the rolls', async () => {
+    const { roundFromGame } = await import('../src/app/round');
+    const comeOut = roundFromGame(game([], ['pass', 'dontPass']));
+    expect(comeOut).toMatchObject({ gameId: 'g', point: null, decision: null, settled: false, rolls: [] });
+    expect(comeOut.bets.map((b) => [b.playerId, b.side, b.amount, b.operationId])).toEqual([['p0', 'pass', '10', 'op0'], ['p1', 'dontPass', '10', 'op1']]);
+    expect(roundFromGame(game([[2, 2], [1, 5]], ['pass']))).toMatchObject({ point: 4, decision: null });
+    expect(roundFromGame(game([[2, 2], [1, 5], [3, 1]], ['pass'])).decision).toMatchObject({ pass: 'win', dontPass: 'lose' });
+    expect(roundFromGame(game([[6, 6]], ['pass'])).decision).toMatchObject({ pass: 'lose', dontPass: 'push' });
+    // A roll after the decision (another tab's) does not count.
+    expect(roundFromGame(game([[3, 4], [2, 2]], ['pass']))).toMatchObject({ point: null, rolls: [[3, 4]], decision: { pass: 'win' } });
+    expect(roundFromGame(game([[3, 4]], ['pass'], 'settled')).settled).toBe(true);
+  });
+
+  it('leaves out a bet of unknown side unless this browser remembered it, so its stake is returned', async () => {
+    const { roundFromGame, unknownStakes } = await import('../src/app/round');
+    const g = game([], ['pass', null, 'craps-something-else']);
+    const round = roundFromGame(g);
+    expect(round.bets.map((b) => b.playerId)).toEqual(['p0']);
+    expect(unknownStakes(round, g.bets)).toEqual({ p1: 10n, p2: 10n });
+    const saved = { ...round, bets: [...round.bets, { playerId: 'p1', side: 'dontPass' as const, amount: '10', key: 'k', operationId: 'op1' }] };
+    expect(roundFromGame(g, saved).bets.map((b) => [b.playerId, b.side])).toEqual([['p0', 'pass'], ['p1', 'dontPass']]);
+    expect(roundFromGame(g, { ...saved, gameId: 'other' }).bets).toHaveLength(1);
+  });
+
+  it('keeps the rolls this browser saved when the ledger has fewer (a round begun before it kept them)', async () => {
+    const { roundFromGame } = await import('../src/app/round');
+    const before = roundFromGame(game([], ['pass']));
+    const saved = { ...before, rolls: [[2, 3]] as [number, number][], point: 5 };
+    expect(roundFromGame(game([], ['pass']), saved)).toMatchObject({ point: 5, rolls: [[2, 3]] });
+    // Another tab rolled on: the ledger has more, and it wins.
+    expect(roundFromGame(game([[2, 3], [1, 1]], ['pass']), saved)).toMatchObject({ point: 5, rolls: [[2, 3], [1, 1]] });
+    expect(roundFromGame(game([[2, 3], [4, 1]], ['pass']), saved).decision).toMatchObject({ pass: 'win' });
   });
 });

@@ -1,4 +1,6 @@
 import initSqlJs from 'sql.js';
+import { LEDGER_MIGRATIONS } from '../src/ledger/schema';
+import { checkMigrations, migrate } from '../src/worker/features/migrations';
 import { Engine } from '../src/worker/sql/engine';
 import { asSqlJs, type SqlJs } from '../src/worker/sql/sqljs';
 
@@ -7,6 +9,16 @@ let sql: Promise<SqlJs> | undefined;
 /** sql.js for Node, loaded once per test file. */
 export function loadSql(): Promise<SqlJs> {
   return (sql ??= initSqlJs().then(asSqlJs));
+}
+
+/** An engine holding the BitCraps ledger at its newest schema (or the given image as it is). */
+export async function ledgerEngine(image?: Uint8Array): Promise<Engine> {
+  const e = new Engine(await loadSql(), image);
+  if (!image) {
+    const commitOpen = async () => (e.pending(1), e.commit());
+    await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.at(-1)!.version);
+  }
+  return e;
 }
 
 /** Runs `fn` in one engine transaction and commits it in memory, returning what it would persist. */

@@ -2,19 +2,9 @@ import fc from 'fast-check';
 import { command, Model, type Command } from './ledger-model';
 import { describe, expect, it } from 'vitest';
 import { ledgerOps } from '../src/ledger/operations';
-import { LEDGER_MIGRATIONS, LOOKUPS } from '../src/ledger/schema';
-import { Engine } from '../src/worker/sql/engine';
-import { checkMigrations, migrate } from '../src/worker/features/migrations';
-import { loadSql } from './helpers';
-
-async function ledgerEngine(image?: Uint8Array): Promise<Engine> {
-  const e = new Engine(await loadSql(), image);
-  if (!image) {
-    const commitOpen = async () => (e.pending(1), e.commit());
-    await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), 1);
-  }
-  return e;
-}
+import { LOOKUPS } from '../src/ledger/schema';
+import type { Engine } from '../src/worker/sql/engine';
+import { ledgerEngine } from './helpers';
 
 /** Runs one operation as the host does: its own transaction, rolled back on any error. */
 function op<T>(e: Engine, fn: (e: Engine) => T): { ok: true; value: T } | { ok: false; code: string } {

@@ -92,3 +92,38 @@ test('an IndexedDB the browser threw away opens the recovery page; the recovery 
   await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
   expect(await balances(page)).toEqual({ jay: 30n });
 });
+
+test('a damaged log entry: the recovery page lists the ledger\u2019s own checkpoints and restores one after asking', async ({ page }, testInfo) => {
+  await page.addInitScript(captureDownloads);
+  await openApp(page);
+  await addPlayer(page, 'kim', '70');
+  await addPlayer(page, 'lev', '30');
+  // Restoring a backup of the same state keeps a checkpoint of it (the app's only way to make one at once).
+  await go(page, 'Backup');
+  const file = await exportBackup(page, testInfo);
+  await chooseFile(page, file);
+  await page.getByRole('dialog', { name: 'Replace everything with this backup?' }).getByRole('button', { name: 'Replace with backup' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /^Restored bitcraps-/ })).toBeVisible();
+  await addPlayer(page, 'mo', '5'); // after the checkpoint: lost with the damage
+  expect(await flipNewestLogEntry(page)).toBeGreaterThan(0);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'The saved ledger is damaged' })).toBeVisible();
+
+  const checkpoints = page.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem');
+  await expect(checkpoints).toHaveCount(1);
+  await expect(checkpoints.first()).toContainText(/ · \d+(\.\d)? (B|KB|MB)/);
+  const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze();
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  await checkpoints.first().getByRole('button', { name: /^Restore checkpoint of / }).click();
+  const dialog = page.getByRole('dialog', { name: 'Restore this checkpoint?' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click(); // asked first: cancelling changes nothing
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('heading', { name: 'The saved ledger is damaged' })).toBeVisible();
+  await checkpoints.first().getByRole('button', { name: /^Restore checkpoint of / }).click();
+  await dialog.getByRole('button', { name: 'Restore checkpoint' }).click();
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
+  expect(await balances(page)).toEqual({ kim: 70n, lev: 30n });
+  await go(page, 'Audit');
+  await page.getByRole('button', { name: 'Run audit' }).click();
+  await expect(page.getByRole('heading', { name: 'The books balance' })).toBeVisible();
+});

@@ -5,6 +5,7 @@
  * functions run in the page (self-contained), on `window.idbCase`.
  */
 import type { Page } from '@playwright/test';
+import { LEDGER_MIGRATIONS } from '../../src/ledger/schema';
 
 /** The phase a fault hits. */
 export type Phase = 'open' | 'commit' | 'fold' | 'restore' | 'migration';
@@ -28,7 +29,9 @@ export const EXPECTED: Record<Phase, { ok: [number, number]; failed: [number, nu
 };
 
 /** The extra migration of the migration phase. */
-export const MIGRATION_2 = { version: 2, name: 'notes', up: 'CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT; INSERT INTO note (body) SELECT id FROM operation' };
+/** The ledger's schema version, and a migration after it (kept as `MIGRATION_2`, the name it had when the ledger had one migration). */
+export const LEDGER_VERSION = LEDGER_MIGRATIONS.at(-1)!.version;
+export const MIGRATION_2 = { version: LEDGER_VERSION + 1, name: 'notes', up: 'CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT; INSERT INTO note (body) SELECT id FROM operation' };
 
 type CaseState = { store?: Awaited<ReturnType<typeof window.pacioli.openStore>>; backup?: Uint8Array };
 declare global {
@@ -131,7 +134,7 @@ export function again(page: Page, phase: Phase, name: string): Promise<Outcome> 
 export function fromDisk(page: Page, name: string): Promise<{ balances: [number, number]; auditOk: boolean; problems: string[]; version: number }> {
   return page.evaluate(async ({ name, migration }) => {
     const P = window.pacioli;
-    // Knows migration 2 without applying it, so a store at version 2 is not "ahead" and one at 1 stays at 1.
+    // Knows the extra migration without applying it, so a store that has it is not "ahead" and one without stays without.
     const store = await P.openStore({ name, migrations: [...P.LEDGER_MIGRATIONS, migration], autoMigrate: false });
     try {
       const ledger = new P.Ledger(store);

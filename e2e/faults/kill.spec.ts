@@ -14,6 +14,7 @@
  * FAULTS_SEED replays a run; FAULTS_KILLS sets the number of kills.
  */
 import { test, expect, type Page } from '@playwright/test';
+import { LEDGER_MIGRATIONS } from '../../src/ledger/schema';
 import type { Migration } from '../../src/shared/types';
 import { BankModel } from './bank-model';
 import { record } from './figures';
@@ -72,7 +73,7 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
       model.beginRound(round, transfers);
       const plan: WorkPlan = { name: NAME, mode, round, transfers, players: PLAYERS, migrations: [...migrations], compactAfterBytes: 2048 };
       if (mode === 'migration') {
-        plan.newMigration = migration(2 + migrations.length);
+        plan.newMigration = migration(LEDGER_MIGRATIONS.length + 1 + migrations.length);
         migrations.push(plan.newMigration);
         model.migrationStarted = plan.newMigration.version;
       }

@@ -1,10 +1,13 @@
 /**
- * The craps round in progress, kept in localStorage so a reload resumes it.
- * The ledger holds the money (bets escrowed in the game's pot); this holds
- * what the ledger has no column for: each bet's side, the point and the rolls.
+ * The craps round in progress. The ledger is its truth: the money (bets
+ * escrowed in the game's pot), each bet's side (its wager) and every roll
+ * are recorded there, so any device can list the open games and resume one
+ * (`roundFromGame`); the point and the decision are derived from the rolls
+ * by the rules, never stored. localStorage only remembers which game this
+ * browser is playing, with a copy of its state for a quick first paint.
  */
-import type { Bet } from '../index';
-import { refunds, type Decision, type Side, type SideBet } from './craps-rules';
+import type { Bet, GameInfo } from '../index';
+import { refunds, resolveRoll, type Decision, type Side, type SideBet } from './craps-rules';
 
 /** A bet as the round remembers it (the amount as a decimal string: JSON has no bigint). */
 export interface StoredBet {
@@ -66,4 +69,36 @@ export function addPayouts(a: Record<string, bigint>, b: Record<string, bigint>)
   const out = { ...a };
   for (const [id, amount] of Object.entries(b)) out[id] = (out[id] ?? 0n) + amount;
   return out;
+}
+
+function isSide(wager: string | null | undefined): wager is Side {
+  return wager === 'pass' || wager === 'dontPass';
+}
+
+/**
+ * The round as the ledger holds it. A bet recorded without a wager (before the ledger kept them)
+ * takes its side from `saved`, the round this browser remembered, when it has that bet; otherwise
+ * its side is unknown and it is left out, so it is returned at the payout (see `unknownStakes`).
+ * Likewise for rolls made before the ledger kept them.
+ */
+export function roundFromGame(game: GameInfo, saved?: Round | null): Round {
+  const remembered = new Map((saved?.gameId === game.id ? saved.bets : []).map((b) => [b.operationId, b.side]));
+  const bets: StoredBet[] = [];
+  for (const b of game.bets) {
+    const side = isSide(b.wager) ? b.wager : remembered.get(b.operationId);
+    if (side) bets.push({ playerId: b.playerId, side, amount: b.amount.toString(), key: b.operationId, operationId: b.operationId });
+  }
+  // A round begun before the ledger kept rolls has them only in the copy this browser saved, and
+  // every roll since went to both: so a saved copy with more rolls than the ledger is the fuller one.
+  const mine = saved?.gameId === game.id ? saved.rolls : [];
+  const rolls = mine.length > game.rolls.length ? mine : game.rolls;
+  let point: number | null = null;
+  let decision: Decision | null = null;
+  let counted = 0;
+  for (const [a, b] of rolls) {
+    if (decision) break; // nothing after a decision counts (a stray roll from another tab)
+    ({ point, decision } = resolveRoll(point, a, b));
+    counted++;
+  }
+  return { gameId: game.id, bets, point, rolls: rolls.slice(0, counted), decision, settled: game.status === 'settled' };
 }

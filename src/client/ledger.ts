@@ -51,7 +51,10 @@ export class Ledger {
     return this.store.ledgerCall('createGame', args);
   }
 
-  /** Escrows a stake from the player into the game's pot. A missing game is `NOT_FOUND`. Idempotent like `transfer`. */
+  /**
+   * Escrows a stake from the player into the game's pot. A missing game is `NOT_FOUND`. Idempotent like
+   * `transfer`. `options.wager` (1 to 32 characters) records what the bet is on, so any device can settle it.
+   */
   recordBet(...args: LedgerArgs<'recordBet'>): Promise<Receipt> {
     return this.store.ledgerCall('recordBet', args);
   }
@@ -64,7 +67,24 @@ export class Ledger {
     await this.store.ledgerCall('settleGame', args);
   }
 
-  /** A game's status, pot and escrowed bets; an unknown id is `NOT_FOUND`. */
+  /**
+   * Records a roll of two dice (each 1 to 6) in an open game; resolves to its number in the game.
+   * The ledger keeps the rolls so a game can be resumed anywhere; it applies no game's rules.
+   * A settled game is `INVALID_ARGUMENT`, an unknown one `NOT_FOUND`.
+   */
+  recordRoll(...args: LedgerArgs<'recordRoll'>): Promise<number> {
+    return this.store.ledgerCall('recordRoll', args);
+  }
+
+  /**
+   * Every game not yet settled, oldest first, each with its pot, escrowed bets (and their wagers) and
+   * rolls: how a device that forgot which game it was playing finds the stakes still in play.
+   */
+  openGames(...args: LedgerArgs<'openGames'>): Promise<GameInfo[]> {
+    return this.store.ledgerCall('openGames', args);
+  }
+
+  /** A game's status, pot, escrowed bets and rolls; an unknown id is `NOT_FOUND`. */
   game(...args: LedgerArgs<'game'>): Promise<GameInfo> {
     return this.store.ledgerCall('game', args);
   }

@@ -182,7 +182,7 @@ export class Store {
   /** The kept checkpoints (before migrations, before restores, scheduled), oldest first, with their size. */
   async checkpoints(): Promise<CheckpointInfo[]> {
     const list = await this.call((api) => api.checkpoints());
-    return list.map(({ id, createdAt, reason, schemaVersion, bytes }) => ({ id, createdAt, reason, schemaVersion, bytes }));
+    return list.map(({ id, createdAt, reason, schemaVersion, bytes, seq }) => ({ id, createdAt, reason, schemaVersion, bytes, ...(seq === undefined ? {} : { seq }) }));
   }
 
   /** Restores a kept checkpoint, atomically and in every tab (keeping a checkpoint of the state it replaces). */

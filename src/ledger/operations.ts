@@ -69,16 +69,36 @@ function post(e: Sql, operation: string, account: { account: number; balance: bi
   account.balance = next;
 }
 
-function operation(e: Sql, kind: string, extra: { game?: string; key?: string; request?: string } = {}): string {
+function operation(e: Sql, kind: string, extra: { game?: string; key?: string; request?: string; wager?: string } = {}): string {
   const id = randomId();
-  e.run(`INSERT INTO operation (id, kind, game, idempotency_key, request, created_at) VALUES (?, ?, ?, ?, ?, ${NOW})`, [
+  e.run(`INSERT INTO operation (id, kind, game, idempotency_key, request, wager, created_at) VALUES (?, ?, ?, ?, ?, ?, ${NOW})`, [
     id,
     kind,
     extra.game ?? null,
     extra.key ?? null,
     extra.request ?? null,
+    extra.wager ?? null,
   ]);
   return id;
+}
+
+function wagerArg(v: unknown): string | undefined {
+  if (v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 32)) throw new StoreError('INVALID_ARGUMENT', 'a wager must be a string of 1 to 32 characters');
+  return v;
+}
+
+function dieArg(v: unknown, label: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 6) throw new StoreError('INVALID_ARGUMENT', `${label} must be a whole number from 1 to 6, not ${String(v)}`);
+  return v;
+}
+
+/** An open game's row, or the error saying why it takes no more bets or rolls. */
+function openGame(e: Sql, gameId: string): Record<string, unknown> {
+  const game = e.query(LOOKUPS.game, [gameId])[0];
+  // The foreign keys refuse a missing game too; this gives the clearer error first.
+  if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
+  if (game.status !== 'open') throw new StoreError('INVALID_ARGUMENT', `game ${gameId} is already settled`);
+  return game;
 }
 
 /** The receipt of an earlier operation with this key, or undefined; a key reused for other arguments is refused. */
@@ -151,19 +171,28 @@ export const ledgerOps = {
     return id;
   },
 
-  recordBet(e: Sql, gameId: string, playerId: string, amount: bigint, options?: { idempotencyKey?: string }): Receipt {
-    const { value, key, request, earlier } = idempotent(e, amount, 'bet', options, ['bet', idArg(gameId, 'game id'), idArg(playerId, 'player id')]);
+  recordBet(e: Sql, gameId: string, playerId: string, amount: bigint, options?: { idempotencyKey?: string; wager?: string }): Receipt {
+    const wager = wagerArg(options?.wager);
+    // The wager is part of the request only when given: a retry must not change what the bet is on.
+    const args = ['bet', idArg(gameId, 'game id'), idArg(playerId, 'player id'), ...(wager === undefined ? [] : [wager])];
+    const { value, key, request, earlier } = idempotent(e, amount, 'bet', options, args);
     if (earlier) return earlier;
-    const game = e.query(LOOKUPS.game, [gameId])[0];
-    // The operation row's foreign key refuses a missing game too; this gives the clearer error first.
-    if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
-    if (game.status !== 'open') throw new StoreError('INVALID_ARGUMENT', `game ${gameId} is already settled`);
+    const game = openGame(e, gameId);
     const p = player(e, playerId);
     debitable(p, value, `player ${playerId}`);
-    const op = operation(e, 'bet', { game: gameId, key, request });
+    const op = operation(e, 'bet', { game: gameId, key, request, wager });
     post(e, op, p, -value);
     post(e, op, { account: game.pot as number, balance: big(game.balance) }, value);
     return { id: op, replayed: false };
+  },
+
+  /** Records a roll of two dice in an open game; returns its number in the game (1 for the first). */
+  recordRoll(e: Sql, gameId: string, die1: number, die2: number): number {
+    openGame(e, idArg(gameId, 'game id'));
+    const dice = [dieArg(die1, 'die1'), dieArg(die2, 'die2')];
+    const n = e.query(LOOKUPS.rolls, [gameId]).length + 1;
+    e.run(`INSERT INTO roll (game, n, die1, die2, created_at) VALUES (?, ?, ?, ?, ${NOW})`, [gameId, n, ...dice]);
+    return n;
   },
 
   /**
@@ -194,12 +223,24 @@ export const ledgerOps = {
     return e.query(LOOKUPS.players).map((r) => ({ id: r.id as string, balance: big(r.balance) }));
   },
 
-  /** A game's status and pot, and the bets escrowed in it, oldest first. */
+  /** A game's status and pot, the bets escrowed in it and the dice rolled, oldest first. */
   game(e: Sql, gameId: string): GameInfo {
     const game = e.query(LOOKUPS.game, [idArg(gameId, 'game id')])[0];
     if (!game) throw new StoreError('NOT_FOUND', `no game ${gameId}`);
-    const bets = e.query(LOOKUPS.bets, [gameId]).map((r) => ({ operationId: r.id as string, playerId: r.player as string, amount: big(r.amount), at: r.created_at as string }));
-    return { id: gameId, status: game.status as GameInfo['status'], pot: big(game.balance), bets };
+    const bets = e.query(LOOKUPS.bets, [gameId]).map((r) => ({
+      operationId: r.id as string,
+      playerId: r.player as string,
+      amount: big(r.amount),
+      wager: (r.wager as string | null) ?? null,
+      at: r.created_at as string,
+    }));
+    const rolls = e.query(LOOKUPS.rolls, [gameId]).map((r): [number, number] => [Number(r.die1), Number(r.die2)]);
+    return { id: gameId, status: game.status as GameInfo['status'], createdAt: game.created_at as string, pot: big(game.balance), bets, rolls };
+  },
+
+  /** Every game not yet settled, oldest first, as `game` reports it: escrowed stakes are never out of reach. */
+  openGames(e: Sql): GameInfo[] {
+    return e.query(LOOKUPS.openGames).map((r) => ledgerOps.game(e, r.id as string));
   },
 
   getBalance(e: Sql, id: string): bigint {
@@ -228,4 +269,4 @@ export const ledgerOps = {
 /** The ledger operations' names, and which of them only read. */
 export type LedgerOps = typeof ledgerOps;
 export type LedgerOpName = keyof LedgerOps;
-export const READ_OPS: ReadonlySet<LedgerOpName> = new Set(['getBalance', 'history', 'audit', 'players', 'game']);
+export const READ_OPS: ReadonlySet<LedgerOpName> = new Set(['getBalance', 'history', 'audit', 'players', 'game', 'openGames']);

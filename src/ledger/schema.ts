@@ -49,6 +49,25 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX entry_by_operation ON entry (operation);
     `,
   },
+  {
+    // What a game needs to be resumed on any device, not only where its round began: each bet's
+    // wager (what it is on: 'pass', 'dontPass' at the craps table) and the dice rolled, in order.
+    // Open games are listed by status, so they get an index.
+    version: 2,
+    name: 'wagers and rolls',
+    up: `
+      ALTER TABLE operation ADD COLUMN wager TEXT CHECK (wager IS NULL OR (kind = 'bet' AND length(wager) BETWEEN 1 AND 32));
+      CREATE TABLE roll (
+        game TEXT NOT NULL REFERENCES game (id),
+        n INTEGER NOT NULL CHECK (n >= 1),
+        die1 INTEGER NOT NULL CHECK (die1 BETWEEN 1 AND 6),
+        die2 INTEGER NOT NULL CHECK (die2 BETWEEN 1 AND 6),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (game, n)
+      ) STRICT;
+      CREATE INDEX game_by_status ON game (status, created_at);
+    `,
+  },
 ];
 
 /** The lookups the API makes; shared with the test that checks each one uses an index. */
@@ -57,10 +76,12 @@ export const LOOKUPS = {
   history: `SELECT e.id, e.operation, o.kind, e.amount, o.game, o.created_at FROM entry e JOIN operation o ON o.id = e.operation
             WHERE e.account = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?`,
   idempotency: `SELECT id, request FROM operation WHERE idempotency_key = ?`,
-  game: `SELECT g.pot, g.status, a.balance FROM game g JOIN account a ON a.id = g.pot WHERE g.id = ?`,
+  game: `SELECT g.pot, g.status, g.created_at, a.balance FROM game g JOIN account a ON a.id = g.pot WHERE g.id = ?`,
+  openGames: `SELECT id FROM game WHERE status = 'open' ORDER BY created_at, rowid`,
+  rolls: `SELECT die1, die2 FROM roll WHERE game = ? ORDER BY n`,
   players: `SELECT ref AS id, balance FROM account WHERE kind = 'player' ORDER BY ref`,
   // A bet credits the pot and debits one player: find the pot's bet entries, then each one's other side.
-  bets: `SELECT o.id, pa.ref AS player, ge.amount, o.created_at FROM game g JOIN entry ge ON ge.account = g.pot
+  bets: `SELECT o.id, pa.ref AS player, ge.amount, o.wager, o.created_at FROM game g JOIN entry ge ON ge.account = g.pot
          JOIN operation o ON o.id = ge.operation JOIN entry pe ON pe.operation = o.id AND pe.account <> g.pot
          JOIN account pa ON pa.id = pe.account WHERE g.id = ? AND o.kind = 'bet' ORDER BY ge.id`,
 } as const;

@@ -33,6 +33,8 @@ export interface Bet {
   operationId: string;
   playerId: string;
   amount: bigint;
+  /** What the bet is on (at the craps table 'pass' or 'dontPass'); null when it was placed without one. */
+  wager: string | null;
   at: string;
 }
 
@@ -40,6 +42,10 @@ export interface Bet {
 export interface GameInfo {
   id: string;
   status: 'open' | 'settled';
+  /** ISO-8601 UTC time it was created. */
+  createdAt: string;
   pot: bigint;
   bets: Bet[];
+  /** The dice rolled in it (`recordRoll`), oldest first. */
+  rolls: [number, number][];
 }

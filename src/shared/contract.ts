@@ -64,6 +64,13 @@ export interface CheckpointRecord {
   schemaVersion: number;
   bytes: number;
   sha256: string;
+  /** The commit it holds (absent in checkpoints kept before it was recorded). */
+  seq?: number;
+}
+
+/** A kept checkpoint of a store that is not open, and whether its image still matches its SHA-256. */
+export interface CheckpointStatus extends CheckpointRecord {
+  intact: boolean;
 }
 
 /** A recovery copy a store keeps outside IndexedDB: the database as of commit `seq`. */
@@ -110,6 +117,10 @@ export interface WorkerApi {
   recoveryCopy(name: string): Promise<RecoveryCopyInfo | undefined>;
   /** Works on a store that is not open: restores its recovery copy into an IndexedDB that lost it. */
   recoverStore(name: string, durability: Durability, wasmUrl?: string): Promise<RecoveryCopyInfo>;
+  /** Works on a store that is not open (or cannot be): its kept checkpoints, each verified. */
+  checkpointsOf(name: string): Promise<CheckpointStatus[]>;
+  /** Works on a store that is not open (or cannot be): installs a kept checkpoint as a new snapshot commit, under the write lock. */
+  restoreCheckpointOf(name: string, id: string, durability: Durability, wasmUrl?: string): Promise<CheckpointRecord>;
   /** Works on a store that is not open: deletes it everywhere. */
   deleteStore(name: string): Promise<void>;
 }

@@ -100,6 +100,14 @@ export interface CheckpointInfo {
   schemaVersion: number;
   /** What it costs in storage. */
   bytes: number;
+  /** The commit it holds (absent in checkpoints kept before the commit was recorded with them). */
+  seq?: number;
+}
+
+/** A checkpoint of a store that is not open (`checkpointsOf`), and whether it is intact. */
+export interface KeptCheckpoint extends CheckpointInfo {
+  /** Its image still matches the SHA-256 taken when it was kept: only an intact checkpoint can be restored. */
+  intact: boolean;
 }
 
 /** What a backup file says about itself, in the manifest table it carries. */

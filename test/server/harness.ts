@@ -121,7 +121,7 @@ export class DeviceClient {
 export async function localLedger(): Promise<Engine> {
   const e = new Engine(await loadSql());
   const commitOpen = async () => (e.pending(1), e.commit());
-  await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), 1);
+  await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.at(-1)!.version);
   return e;
 }
 

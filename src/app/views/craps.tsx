@@ -1,18 +1,22 @@
 /**
  * The craps table: a round is a ledger game. Bets (pass line or don't pass)
- * are escrowed with `recordBet` before the come-out roll; the dice come from
- * `rollDice` (crypto, rejection sampling); the rules module decides; the
- * payout is one `settleGame`, the house covering even-money winners.
+ * are escrowed with `recordBet`, their side recorded as the wager, before the
+ * come-out roll; the dice come from `rollDice` (crypto, rejection sampling)
+ * and each roll is recorded (`recordRoll`) before it counts; the rules module
+ * decides; the payout is one `settleGame`, the house covering even-money
+ * winners. Since the ledger holds all of it, a game can be resumed from the
+ * open games list in any tab or device (round.ts, open-games.tsx).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { StoreError, type Ledger } from '../../index';
 import { payouts, refunds, resolveRoll, type Side } from '../craps-rules';
 import { rollDice } from '../dice';
 import { formatTokens, parseAmount } from '../amount';
-import { addPayouts, loadRound, ROUND_KEY, saveRound, sideBets, unknownStakes, type Round } from '../round';
+import { addPayouts, loadRound, ROUND_KEY, roundFromGame, saveRound, sideBets, unknownStakes, type Round } from '../round';
 import { players } from '../state';
 import { BusyButton, errorText, Field, NoteLine, useBusy, type Note } from '../ui';
 import { Dice } from './dice-faces';
+import { OpenGames } from './open-games';
 import { TableHead } from './table-head';
 
 const SIDE_NAME: Record<Side, string> = { pass: 'Pass line', dontPass: "Don't pass" };
@@ -35,11 +39,12 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
     return () => window.removeEventListener('storage', follow);
   }, []);
 
-  // A saved round whose game the ledger no longer has (a restore) or already settled is brought in line.
+  // The saved round is brought in line with the ledger, its truth: bets, sides and rolls made in
+  // another tab, a payout made meanwhile, or a game the ledger no longer has (a restore).
   useEffect(() => {
     if (!round) return;
     ledger.game(round.gameId).then(
-      (game) => game.status === 'settled' && !round.settled && setRound({ ...round, settled: true }),
+      (game) => setRound(roundFromGame(game, round)),
       (error) => error instanceof StoreError && error.code === 'NOT_FOUND' && setRound(null),
     );
   }, [ledger]);
@@ -66,8 +71,8 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
       try {
         // Like a transfer: the key is renewed only when a field changes, so a double tap is one bet.
         const k = key.current;
-        const receipt = await ledger.recordBet(round.gameId, player.trim(), value.value, { idempotencyKey: k });
-        if (!round.bets.some((b) => b.key === k)) {
+        const receipt = await ledger.recordBet(round.gameId, player.trim(), value.value, { idempotencyKey: k, wager: side });
+        if (!round.bets.some((b) => b.key === k || b.operationId === receipt.id)) {
           setRound({ ...round, bets: [...round.bets, { playerId: player.trim(), side, amount: value.value.toString(), key: k, operationId: receipt.id }] });
         }
         const what = `${player.trim()} bets ${formatTokens(value.value)} on ${SIDE_NAME[side]}`;
@@ -95,10 +100,27 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
     run(async () => {
       if (!round || round.decision || round.bets.length === 0) return;
       const dice = rollDice();
+      try {
+        await ledger.recordRoll(round.gameId, ...dice); // durable before it counts: a reload cannot roll it again
+      } catch (error) {
+        return fail(error);
+      }
       const result = resolveRoll(round.point, ...dice);
       const next: Round = { ...round, rolls: [...round.rolls, dice], point: result.point, decision: result.decision };
-      setRound(next); // saved before paying, so a reload can finish the payout
+      setRound(next); // the ledger has the roll, so any tab or device can finish the payout
       if (result.decision) await settle(next).catch(fail);
+    });
+
+  const resume = (listed: Round) =>
+    run(async () => {
+      try {
+        const game = await ledger.game(listed.gameId); // as it is now, not as it was listed
+        if (game.status === 'settled') return setNote({ kind: 'error', text: 'That game was paid out meanwhile.' });
+        setRound(roundFromGame(game));
+        setNote({ kind: 'ok', text: 'Game resumed.' });
+      } catch (error) {
+        fail(error);
+      }
     });
 
   const payOut = () => run(async () => void (round && (await settle(round).catch(fail))));
@@ -191,6 +213,7 @@ export function CrapsView({ ledger }: { ledger: Ledger }) {
         </form>
       )}
       <NoteLine id="bet-note" note={note} />
+      {!open && <OpenGames ledger={ledger} except={round?.gameId} busy={busy} onResume={(r) => void resume(r)} />}
       {open && !round.decision && (
         <div class="actions">
           <button type="button" class="primary" disabled={busy || round.bets.length === 0} aria-busy={busy} onClick={() => void roll()}>

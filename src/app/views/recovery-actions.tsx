@@ -4,8 +4,7 @@
  * - for any failure, start over from a backup file: the file is verified first in a scratch store
  *   (`inspectBackup`), and only after the player confirms is the damaged ledger deleted (`deleteStore`)
  *   and the backup restored into a new one (`restoreBackup`).
- * Restoring one of the damaged store's own checkpoints is not possible: checkpoints are reached only
- * through an open store.
+ * The damaged store's own checkpoints are offered by recovery-checkpoints.tsx.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { deleteStore, openLedger, recoverStore, recoveryCopy, type BackupPreview, type RecoveryCopyInfo } from '../../index';

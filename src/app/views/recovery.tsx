@@ -1,11 +1,13 @@
 /**
  * Shown instead of the app when the ledger cannot be opened. It says what
  * happened in the store's words and never shows an empty ledger; it offers
- * the recovery copy (after STORAGE_LOST) and a fresh start from a backup file
- * (see recovery-actions.tsx). Nothing is deleted unless the player confirms.
+ * the recovery copy (after STORAGE_LOST), the ledger's own checkpoints
+ * (recovery-checkpoints.tsx) and a fresh start from a backup file
+ * (recovery-actions.tsx). Nothing is deleted unless the player confirms.
  */
 import { StoreError } from '../../index';
 import { RecoveryCopyPanel, StartOverPanel } from './recovery-actions';
+import { CheckpointsPanel } from './recovery-checkpoints';
 
 function explain(error: unknown): { title: string; detail: string } {
   if (error instanceof StoreError) {
@@ -36,10 +38,9 @@ export function RecoveryView({ error }: { error: unknown }) {
         Reload
       </button>
       {code === 'STORAGE_LOST' && <RecoveryCopyPanel />}
+      {(code === 'CORRUPT' || code === 'STORAGE_LOST') && <CheckpointsPanel />}
       {code !== 'UNSUPPORTED' && <StartOverPanel />}
-      <p class="hint">
-        Until you choose, the damaged ledger is left exactly as it is. A checkpoint of it cannot be restored from here: checkpoints are reached only through a ledger that opens.
-      </p>
+      <p class="hint">Until you choose, the damaged ledger is left exactly as it is.</p>
     </main>
   );
 }

@@ -1,17 +1,21 @@
 /**
  * The recovery RPCs: they work on a store that is not open (or cannot be):
  * what recovery copy it keeps, restoring that copy into an IndexedDB that
- * lost the store, and deleting a store everywhere.
+ * lost the store, listing and restoring its checkpoints (checkpoint-recovery.ts),
+ * and deleting a store everywhere.
  */
 import { promisifyRequest } from 'idb-keyval';
+import type { CheckpointRecord, CheckpointStatus } from '../../shared/contract';
 import { fromIndexedDb, StoreError } from '../../shared/errors';
 import type { Durability } from '../../shared/types';
 import { Engine } from '../sql/engine';
 import { databaseNames, Persistence } from '../idb/layout';
 import { RecoveryCopy, type CopyInfo } from './recovery-copy';
+import { checkpointsOf, restoreCheckpointOf, type WithWriteLock } from './checkpoint-recovery';
 import type { SqlJs } from '../sql/sqljs';
 
-export function createRecoveryApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>) {
+/** `withWriteLock` takes a store's cross-tab write lock (core/store-lock.ts: features/ cannot reach tabs/). */
+export function createRecoveryApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>, withWriteLock: WithWriteLock) {
   return {
     /** The newest whole recovery copy of store `name`, if one is kept. */
     async recoveryCopy(name: string): Promise<CopyInfo | undefined> {
@@ -37,6 +41,16 @@ export function createRecoveryApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>)
       } finally {
         persistence.close();
       }
+    },
+
+    /** The kept checkpoints of store `name`, each verified, without opening it. */
+    async checkpointsOf(name: string): Promise<CheckpointStatus[]> {
+      return checkpointsOf(String(name));
+    },
+
+    /** Installs checkpoint `id` of store `name` (which need not open) as a new snapshot commit, under the write lock. */
+    async restoreCheckpointOf(name: string, id: string, durability: Durability, wasmUrl?: string): Promise<CheckpointRecord> {
+      return restoreCheckpointOf(await loadSql(wasmUrl), String(name), String(id), durability, withWriteLock);
     },
 
     /** Deletes store `name` from this origin: its IndexedDB databases, its record and its recovery copies. */

@@ -115,6 +115,25 @@ export class Persistence {
     return { meta, entries };
   }
 
+  /**
+   * The highest commit this store's IndexedDB knows of: the pointer's
+   * snapshot or the newest log entry, whichever is higher. Reads only the
+   * raw pointer and the log's keys, never the snapshot, and validates
+   * neither: it works on a store that cannot be opened.
+   */
+  async highestSeq(): Promise<number> {
+    const [meta, newest] = await this.guard('reading the log', () =>
+      this.log('readonly', (s) =>
+        Promise.all([
+          promisifyRequest(s.get(META)) as Promise<Partial<Meta> | undefined>,
+          promisifyRequest(s.openKeyCursor(IDBKeyRange.bound(0, Infinity), 'prev')), // numbers only, not 'meta'
+        ]),
+      ),
+    );
+    const pointed = typeof meta === 'object' && meta !== null && Number.isSafeInteger(meta.snapshotSeq) ? meta.snapshotSeq! : 0;
+    return Math.max(pointed, Number(newest?.key ?? 0) || 0);
+  }
+
   /** Reads and verifies the snapshot and every log entry after it; damage is `CORRUPT`, naming what. */
   async load(): Promise<Loaded> {
     // The snapshot's key is in the log database's pointer; opening the snapshots database meanwhile
@@ -265,7 +284,7 @@ export class Persistence {
    * (before a migration, later before a restore), and keeps only the newest
    * `keep` of them.
    */
-  async saveCheckpoint(image: Uint8Array, info: { reason: string; schemaVersion: number }, keep = 5): Promise<Checkpoint> {
+  async saveCheckpoint(image: Uint8Array, info: { reason: string; schemaVersion: number; seq: number }, keep = 5): Promise<Checkpoint> {
     const createdAt = new Date().toISOString();
     const checkpoint: Checkpoint = { id: `${createdAt}-${Math.random().toString(36).slice(2, 8)}`, createdAt, bytes: image.length, sha256: await sha256Hex(image), ...info };
     await this.guard('saving a checkpoint', () =>

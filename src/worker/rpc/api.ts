@@ -11,6 +11,7 @@ import { Backups } from './backups';
 import { currentVersion } from '../features/migrations';
 import { createRecoveryApi } from '../features/recovery';
 import { Session } from '../core/session';
+import { underWriteLock } from '../core/store-lock';
 import type { SqlJs } from '../sql/sqljs';
 import { holdWhileAlive } from './boundary';
 
@@ -26,7 +27,7 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
   const write = <T>(fn: (sql: Sql) => T) => commits.autocommit((engine) => (session.guardWrite(true), fn(engine)));
 
   return {
-    ...createRecoveryApi(loadSql),
+    ...createRecoveryApi(loadSql, underWriteLock),
 
     async holdWhileAlive(name: string): Promise<void> {
       await holdWhileAlive(name);
