@@ -27,8 +27,8 @@ export async function checkpointsOf(name: string): Promise<CheckpointStatus[]> {
   try {
     const out: CheckpointStatus[] = [];
     // One image in memory at a time: a checkpoint is a whole database.
-    for (const checkpoint of await persistence.checkpoints()) {
-      const intact = await persistence.readCheckpoint(checkpoint.id).then(
+    for (const checkpoint of await persistence.kept.list()) {
+      const intact = await persistence.kept.read(checkpoint.id).then(
         () => true,
         (error: unknown) => {
           if (error instanceof StoreError && error.code === 'CORRUPT') return false;
@@ -54,7 +54,7 @@ export async function checkpointsOf(name: string): Promise<CheckpointStatus[]> {
 export async function restoreCheckpointOf(sql: SqlJs, name: string, id: string, durability: Durability, withWriteLock: WithWriteLock): Promise<CheckpointRecord> {
   const persistence = new Persistence(name, durability);
   try {
-    const { checkpoint, image } = await persistence.readCheckpoint(id);
+    const { checkpoint, image } = await persistence.kept.read(id);
     new Engine(sql, image).close(); // proves it opens before anything is written
     const seq = await withWriteLock(name, LOCK_WAIT_MS, async (announce) => {
       const next = (await persistence.highestSeq()) + 1;

@@ -18,7 +18,7 @@ export class Checkpoints {
 
   /** Keeps a checkpoint of `engine`'s state as of commit `seq` (call in the tab's turn). */
   async take(reason: string, engine: Engine, seq: number): Promise<void> {
-    await this.persistence.saveCheckpoint(engine.export(), { reason, schemaVersion: currentVersion(engine), seq }, this.keep);
+    await this.persistence.kept.save(engine.export(), { reason, schemaVersion: currentVersion(engine), seq }, this.keep);
     this.takenAt = seq;
   }
 

@@ -20,12 +20,12 @@
  * queues the small log puts of commits behind it.
  */
 import { get, promisifyRequest } from 'idb-keyval';
-import type { CheckpointRecord } from '../../shared/contract';
-import { fromIndexedDb, StoreError } from '../../shared/errors';
+import { StoreError } from '../../shared/errors';
 import type { Durability } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
 import { Reserve } from './reserve';
-import { createStrictStore, type StrictStore } from './strict-store';
+import { CheckpointStore } from './checkpoint-store';
+import { createStrictStore, idbCall, type StrictStore } from './strict-store';
 
 /** The snapshot pointer. */
 export interface Meta {
@@ -56,11 +56,6 @@ export interface Loaded {
 }
 
 const META = 'meta';
-/** Checkpoint keys are ['checkpoint', id]: arrays sort after numbers, so snapshot sweeps never touch them. */
-const CHECKPOINT = 'checkpoint';
-
-/** A restorable copy of the database, kept beside the snapshots (its image stored with it). */
-export type Checkpoint = CheckpointRecord;
 
 /** IndexedDB database names of a store, also for tools and tests. */
 export function databaseNames(name: string): { log: string; snapshots: string } {
@@ -71,6 +66,8 @@ export class Persistence {
   private readonly log: StrictStore;
   private readonly snapshots: StrictStore;
   private readonly reserve: Reserve;
+  /** The checkpoints kept beside the snapshots. */
+  readonly kept: CheckpointStore;
 
   /** `reserveBytes`: room kept under the quota so that a fold can always be written (reserve.ts). */
   constructor(name: string, durability: Durability, reserveBytes = 0) {
@@ -78,6 +75,7 @@ export class Persistence {
     this.log = createStrictStore(names.log, 'log', durability);
     this.snapshots = createStrictStore(names.snapshots, 'snapshots', durability);
     this.reserve = new Reserve(this.snapshots, reserveBytes);
+    this.kept = new CheckpointStore(this.snapshots);
   }
 
   /**
@@ -279,42 +277,6 @@ export class Persistence {
     await swept.then(() => this.reserve.fill(), () => undefined);
   }
 
-  /**
-   * Keeps a restorable copy of a whole database image beside the snapshots
-   * (before a migration, later before a restore), and keeps only the newest
-   * `keep` of them.
-   */
-  async saveCheckpoint(image: Uint8Array, info: { reason: string; schemaVersion: number; seq: number }, keep = 5): Promise<Checkpoint> {
-    const createdAt = new Date().toISOString();
-    const checkpoint: Checkpoint = { id: `${createdAt}-${Math.random().toString(36).slice(2, 8)}`, createdAt, bytes: image.length, sha256: await sha256Hex(image), ...info };
-    await this.guard('saving a checkpoint', () =>
-      this.snapshots('readwrite', async (s) => {
-        s.put({ ...checkpoint, image }, [CHECKPOINT, checkpoint.id]);
-        const keys = (await promisifyRequest(s.getAllKeys(IDBKeyRange.bound([CHECKPOINT], [CHECKPOINT, []])))) as IDBValidKey[];
-        for (const key of keys.slice(0, Math.max(0, keys.length - keep))) s.delete(key);
-        return promisifyRequest(s.transaction);
-      }),
-    );
-    return checkpoint;
-  }
-
-  /** A checkpoint's image, verified against its SHA-256; `NOT_FOUND` when no such checkpoint is kept. */
-  async readCheckpoint(id: string): Promise<{ checkpoint: Checkpoint; image: Uint8Array }> {
-    const row = (await this.guard('reading a checkpoint', () => get([CHECKPOINT, id], this.snapshots))) as (Checkpoint & { image: unknown }) | undefined;
-    if (!row) throw new StoreError('NOT_FOUND', `no checkpoint ${id}`);
-    const { image, ...checkpoint } = row;
-    if (!(image instanceof Uint8Array) || (await sha256Hex(image)) !== checkpoint.sha256) throw new StoreError('CORRUPT', `checkpoint ${id} is damaged`);
-    return { checkpoint, image };
-  }
-
-  /** The kept checkpoints, oldest first, without their images. */
-  async checkpoints(): Promise<Checkpoint[]> {
-    const rows = await this.guard('listing checkpoints', () =>
-      this.snapshots('readonly', (s) => promisifyRequest(s.getAll(IDBKeyRange.bound([CHECKPOINT], [CHECKPOINT, []])))),
-    );
-    return (rows as (Checkpoint & { image?: unknown })[]).map(({ image: _image, ...c }) => c);
-  }
-
   /** True when either database went away under us: the next commit must write everything again. */
   get cleared(): boolean {
     return this.log.lost || this.snapshots.lost;
@@ -325,12 +287,8 @@ export class Persistence {
     this.snapshots.close();
   }
 
-  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw fromIndexedDb(error, what);
-    }
+  private guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return idbCall(what, fn);
   }
 }
 

@@ -5,6 +5,7 @@
  * mean "handed to the OS", not "on disk".
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
+import { fromIndexedDb } from '../../shared/errors';
 import type { Durability } from '../../shared/types';
 
 /** A `UseStore` plus what idb-keyval's does not offer: closing, and noticing the database went away. */
@@ -62,4 +63,13 @@ export function createStrictStore(dbName: string, storeName: string, durability:
     dbp = undefined;
   };
   return store;
+}
+
+/** Runs an IndexedDB call; whatever it throws becomes a `StoreError` naming `what` (the one place raw DOMExceptions are mapped). */
+export async function idbCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw fromIndexedDb(error, what);
+  }
 }

@@ -70,13 +70,13 @@ export class Backups {
   /** The kept checkpoints, oldest first, without their images. */
   async checkpoints(): Promise<CheckpointRecord[]> {
     this.session.ready();
-    return this.session.parts().persistence.checkpoints();
+    return this.session.parts().persistence.kept.list();
   }
 
   /** Restores a kept checkpoint: read and verified outside the write lock, installed under it. */
   async restoreCheckpoint(id: string): Promise<void> {
     this.session.ready();
-    const { image } = await this.session.parts().persistence.readCheckpoint(String(id));
+    const { image } = await this.session.parts().persistence.kept.read(String(id));
     await this.session.commits.exclusive((replica) => this.install(replica, image, `before restoring checkpoint ${String(id)}`));
   }
 }
