@@ -27,9 +27,17 @@ export function canonical(op: Op): string {
     case 'createGame':
       return JSON.stringify({ type: op.type, game: op.game });
     case 'recordBet':
-      return JSON.stringify({ type: op.type, game: op.game, player: op.player, amount: op.amount });
+      // Optional fields only when given, so an op without them keeps the form it always had.
+      return JSON.stringify({ type: op.type, game: op.game, player: op.player, amount: op.amount, ...(op.wager === undefined ? {} : { wager: op.wager }) });
+    case 'recordRoll':
+      return JSON.stringify({ type: op.type, game: op.game, die1: op.die1, die2: op.die2 });
     case 'settleGame':
-      return JSON.stringify({ type: op.type, game: op.game, payouts: op.payouts.map((p) => ({ player: p.player, amount: p.amount })) });
+      return JSON.stringify({
+        type: op.type,
+        game: op.game,
+        payouts: op.payouts.map((p) => ({ player: p.player, amount: p.amount })),
+        ...(op.houseCovers ? { houseCovers: true } : {}),
+      });
   }
 }
 

@@ -101,4 +101,15 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX entry_by_account ON entry (ledger_id, kind, ref, seq);
     `,
   },
+  {
+    // The craps table's rolls travel as ops (no tokens move), so every device of a ledger
+    // resolves a round from the same dice. (PostgreSQL named the column check op_kind_check.)
+    version: 2,
+    name: 'recordRoll ops',
+    up: `
+      ALTER TABLE op DROP CONSTRAINT op_kind_check;
+      ALTER TABLE op ADD CONSTRAINT op_kind_check
+        CHECK (kind IN ('createPlayer', 'setBalance', 'transfer', 'createGame', 'recordBet', 'recordRoll', 'settleGame'));
+    `,
+  },
 ];

@@ -110,6 +110,12 @@ export async function plan(tx: Tx, ledger: string, role: Role, op: Op): Promise<
         { kind: 'pot', ref: op.game, before: g.pot, amount },
       ]);
     }
+    case 'recordRoll': {
+      const g = await game(tx, ledger, op.game);
+      if (!g) return reject('NOT_FOUND', `no game ${op.game}`);
+      if (g.status !== 'open') return reject('GAME_SETTLED', `game ${op.game} is already settled`);
+      return done([]); // no tokens move: the roll lives in the log, for every device's table
+    }
     case 'settleGame': {
       const g = await game(tx, ledger, op.game);
       if (!g) return reject('NOT_FOUND', `no game ${op.game}`);
@@ -122,7 +128,9 @@ export async function plan(tx: Tx, ledger: string, role: Role, op: Op): Promise<
         total += BigInt(payout.amount);
         moves.push({ kind: 'player', ref: payout.player, before, amount: BigInt(payout.amount) });
       }
-      if (total > g.pot) return reject('PAYOUT_EXCEEDS_POT', `payouts of ${total} exceed the pot of ${g.pot} in game ${op.game}`);
+      if (total > g.pot && !op.houseCovers) return reject('PAYOUT_EXCEEDS_POT', `payouts of ${total} exceed the pot of ${g.pot} in game ${op.game}`);
+      // The house paying beyond the pot mints those tokens: like an opening balance, for owners only.
+      if (total > g.pot && role !== 'owner') return reject('FORBIDDEN', `only an owner device may have the house cover payouts beyond the pot (${total} from a pot of ${g.pot})`);
       // What no player won, the house keeps.
       moves.push({ ...HOUSE, before: (await balance(tx, ledger, HOUSE))!, amount: g.pot - total });
       return done(moves, { settles: op.game });

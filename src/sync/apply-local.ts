@@ -28,10 +28,13 @@ export function applyLocal(e: Sql, op: Op, key?: string): void {
       ledgerOps.createGame(e, { id: op.game });
       return;
     case 'recordBet':
-      ledgerOps.recordBet(e, op.game, op.player, BigInt(op.amount), options);
+      ledgerOps.recordBet(e, op.game, op.player, BigInt(op.amount), op.wager === undefined ? options : { ...options, wager: op.wager });
+      return;
+    case 'recordRoll':
+      ledgerOps.recordRoll(e, op.game, op.die1, op.die2);
       return;
     case 'settleGame':
       // fromEntries defines own properties, so even a player named "__proto__" stays a payout.
-      return ledgerOps.settleGame(e, op.game, Object.fromEntries(op.payouts.map((p) => [p.player, BigInt(p.amount)])));
+      return ledgerOps.settleGame(e, op.game, Object.fromEntries(op.payouts.map((p) => [p.player, BigInt(p.amount)])), op.houseCovers ? { houseCovers: true } : undefined);
   }
 }

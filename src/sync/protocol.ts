@@ -53,6 +53,12 @@ export function isInt64String(s: string): boolean {
 /** An amount: a decimal string of a non-negative integer no larger than 2^63 - 1, without sign or leading zeros. */
 export const AmountSchema = z.string().refine(isInt64String, 'must be a decimal integer string from 0 to 2^63-1');
 
+/** What a bet is on: 1 to 32 characters, as the local ledger takes it. */
+export const WagerSchema = z.string().min(1).max(32).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+
+/** One die: a whole number from 1 to 6. */
+export const DieSchema = z.number().int().min(1).max(6);
+
 /** An amount that must be more than zero (transfers, bets). */
 export const PositiveAmountSchema = AmountSchema.refine((s) => s !== '0', 'must be positive');
 
@@ -72,13 +78,21 @@ export const OpSchema = z.discriminatedUnion('type', [
     .strictObject({ type: z.literal('transfer'), from: IdSchema, to: IdSchema, amount: PositiveAmountSchema })
     .refine((op) => op.from !== op.to, 'a transfer needs two different players'),
   z.strictObject({ type: z.literal('createGame'), game: IdSchema }),
-  z.strictObject({ type: z.literal('recordBet'), game: IdSchema, player: IdSchema, amount: PositiveAmountSchema }),
-  /** Empties the pot: each payout to its player, the rest to the house. */
+  /** `wager`: what the bet is on ('pass', 'dontPass' at the craps table), so every device can resume the game. */
+  z.strictObject({ type: z.literal('recordBet'), game: IdSchema, player: IdSchema, amount: PositiveAmountSchema, wager: WagerSchema.optional() }),
+  /** A roll of two dice in an open game: no tokens move; it is in the log so every device resolves the round alike. */
+  z.strictObject({ type: z.literal('recordRoll'), game: IdSchema, die1: DieSchema, die2: DieSchema }),
+  /**
+   * Empties the pot: each payout to its player, the rest to the house. With
+   * `houseCovers`, payouts beyond the pot are paid by the house (even-money
+   * games pay a winner twice the stake): that mints, so owner role only.
+   */
   z
     .strictObject({
       type: z.literal('settleGame'),
       game: IdSchema,
       payouts: z.array(z.strictObject({ player: IdSchema, amount: AmountSchema })).max(MAX_PAYOUTS),
+      houseCovers: z.literal(true).optional(),
     })
     .refine((op) => new Set(op.payouts.map((p) => p.player)).size === op.payouts.length, 'a player may appear once in payouts'),
 ]);
@@ -110,7 +124,7 @@ export const REJECTION_REASONS = [
   'GAME_SETTLED', // a bet or settle on a game already settled
   'PAYOUT_EXCEEDS_POT', // payouts add up to more than the pot holds
   'OVERFLOW', // a balance or the total supply would pass 2^63 - 1
-  'FORBIDDEN', // minting (an opening balance or setBalance) without the owner role
+  'FORBIDDEN', // minting (an opening balance, setBalance, or the house covering payouts) without the owner role
 ] as const;
 /** Why the authoritative state refused an op. */
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -26,7 +26,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-const extra: ServerMigration = { version: 2, name: 'a test column', up: 'ALTER TABLE ledger ADD COLUMN note text' };
+const extra: ServerMigration = { version: SERVER_MIGRATIONS.length + 1, name: 'a test column', up: 'ALTER TABLE ledger ADD COLUMN note text' };
 
 describe('server migrations', () => {
   it('apply in order once, each with its checksum, and do nothing the second time', async () => {
@@ -59,7 +59,7 @@ describe('server migrations', () => {
   it('roll a failing migration back whole, leaving the previous version', async () => {
     const sql = await freshDatabase();
     await migrate(sql);
-    const broken: ServerMigration = { version: 2, name: 'half broken', up: 'ALTER TABLE ledger ADD COLUMN note text; SELECT no_such_function()' };
+    const broken: ServerMigration = { version: SERVER_MIGRATIONS.length + 1, name: 'half broken', up: 'ALTER TABLE ledger ADD COLUMN note text; SELECT no_such_function()' };
     await expect(migrate(sql, [...SERVER_MIGRATIONS, broken])).rejects.toThrow(/no_such_function/);
     const cols = await sql`SELECT column_name FROM information_schema.columns WHERE table_name = 'ledger' AND column_name = 'note'`;
     expect(cols).toHaveLength(0);

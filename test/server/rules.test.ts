@@ -66,6 +66,38 @@ describe('the server applies the ledger rules', () => {
     expect((await owner.audit()).ok).toBe(true);
   });
 
+  it('carries the craps table: wagers and rolls reach every device; the house covers winners only for an owner', async () => {
+    const owner = await DeviceClient.create(server.url);
+    const member = await owner.invite();
+    await owner.push(
+      { type: 'createPlayer', player: 'ann', balance: '100' },
+      { type: 'createPlayer', player: 'ben', balance: '100' },
+      { type: 'createGame', game: 't1' },
+      { type: 'recordBet', game: 't1', player: 'ann', amount: '10', wager: 'pass' },
+      { type: 'recordBet', game: 't1', player: 'ben', amount: '10', wager: 'dontPass' },
+    );
+    const rolls = await member.push({ type: 'recordRoll', game: 't1', die1: 3, die2: 1 }, { type: 'recordRoll', game: 'nope', die1: 1, die2: 1 });
+    expect(rolls.results.map((x) => (x.status === 'rejected' ? x.reason : x.status))).toEqual(['applied', 'NOT_FOUND']);
+    // Ann wins even money: 20 from a pot of 20 is fine, 30 is not without the house, and the house covering mints.
+    const pay = [{ player: 'ann', amount: '20' }, { player: 'ben', amount: '10' }];
+    const byMember = await member.push({ type: 'settleGame', game: 't1', payouts: pay, houseCovers: true });
+    expect(byMember.results[0]).toMatchObject({ status: 'rejected', reason: 'FORBIDDEN' });
+    const withoutCover = await owner.push({ type: 'settleGame', game: 't1', payouts: pay });
+    expect(withoutCover.results[0]).toMatchObject({ status: 'rejected', reason: 'PAYOUT_EXCEEDS_POT' });
+    const covered = await owner.push({ type: 'settleGame', game: 't1', payouts: pay, houseCovers: true });
+    expect(covered.results[0]).toMatchObject({ status: 'applied' });
+    expect(await member.push({ type: 'recordRoll', game: 't1', die1: 6, die2: 6 }).then((r) => r.results[0])).toMatchObject({ status: 'rejected', reason: 'GAME_SETTLED' });
+    const audit = await owner.audit();
+    expect(audit).toMatchObject({ ok: true, totalSupply: '210' });
+    // Every device replays the log to the same books, with the wagers and the rolls.
+    const local = await replay(await member.log());
+    expect(Object.fromEntries(localBalances(local))).toEqual(Object.fromEntries(await serverBalances(server.sql, owner.joined.ledgerId)));
+    const game = ledgerOps.game(local, 't1');
+    expect(game.bets.map((b) => b.wager)).toEqual(['pass', 'dontPass']);
+    expect(game.rolls).toEqual([[3, 1]]);
+    expect(ledgerOps.audit(local)).toMatchObject({ ok: true, totalSupply: 210n });
+  });
+
   it('lets the first spender win when two devices spend the same funds', async () => {
     const phone = await DeviceClient.create(server.url);
     const laptop = await phone.invite();
