@@ -61,7 +61,7 @@ describe('backups', () => {
   it('round-trips: a real SQLite file with a manifest that verifies', async () => {
     const { backup } = await ledger();
     const candidate = await verify(backup);
-    expect(candidate.manifest).toMatchObject({ application: 'pacioli', store: 'books', schemaVersion: 1, rowCounts: { account: 3 } });
+    expect(candidate.manifest).toMatchObject({ application: 'pacioli', store: 'books', schemaVersion: LEDGER_MIGRATIONS.length, rowCounts: { account: 3 } });
     const restored = new Engine(await loadSql(), candidate.image);
     expect(ledgerOps.getBalance(restored, 'bob')).toBe(2n ** 62n);
     expect(restored.query(`SELECT name FROM sqlite_schema WHERE name = 'pacioli_backup_manifest'`)).toEqual([]);
@@ -98,11 +98,12 @@ describe('backups', () => {
   });
 
   it('migrates an older backup forward and refuses a newer one', async () => {
-    const V2: Migration = { version: 2, name: 'nick', up: `ALTER TABLE account ADD COLUMN nick TEXT` };
+    const next = LEDGER_MIGRATIONS.length + 1;
+    const V2: Migration = { version: next, name: 'nick', up: `ALTER TABLE account ADD COLUMN nick TEXT` };
     const old = await ledger();
     const forward = await verify(old.backup, [...LEDGER_MIGRATIONS, V2]);
     expect(forward.migrated).toBe(1);
-    expect(new Engine(old.sql, forward.image).query(`SELECT max(version) AS v FROM pacioli_migrations`)).toEqual([{ v: 2 }]);
+    expect(new Engine(old.sql, forward.image).query(`SELECT max(version) AS v FROM pacioli_migrations`)).toEqual([{ v: next }]);
     const newer = await ledger([...LEDGER_MIGRATIONS, V2]);
     await expect(verify(newer.backup)).rejects.toMatchObject({ code: 'SCHEMA_AHEAD' });
   });

@@ -43,7 +43,7 @@ test('a database migrated by a newer version in another tab shows the reload ban
   const newer = await otherClient(context);
   await newer.evaluate(async () => {
     const { openStore, LEDGER_MIGRATIONS } = window.pacioli;
-    const store = await openStore({ name: 'bitcraps', migrations: [...LEDGER_MIGRATIONS, { version: 2, name: 'newer app', up: 'CREATE TABLE newer (x INTEGER) STRICT' }] });
+    const store = await openStore({ name: 'bitcraps', migrations: [...LEDGER_MIGRATIONS, { version: LEDGER_MIGRATIONS.length + 1, name: 'newer app', up: 'CREATE TABLE newer (x INTEGER) STRICT' }] });
     await store.close();
   });
   await newer.close();

@@ -63,7 +63,7 @@ for (const phase of PHASES) {
           if (disk.balances[0] !== expected[0] || disk.balances[1] !== expected[1]) {
             problems.push(`${label}: disk shows ${disk.balances} after the call ${outcome.ok ? 'succeeded' : `failed (${outcome.code})`}, expected ${expected}`);
           }
-          if (phase === 'migration' && disk.version !== (outcome.ok ? 2 : 1)) problems.push(`${label}: schema version ${disk.version} on disk after the migration ${outcome.ok ? 'succeeded' : 'failed'}`);
+          if (phase === 'migration' && disk.version !== (outcome.ok ? 3 : 2)) problems.push(`${label}: schema version ${disk.version} on disk after the migration ${outcome.ok ? 'succeeded' : 'failed'}`);
           if (!disk.auditOk) problems.push(`${label}: audit after the fault: ${disk.problems.join('; ')}`);
 
           await heal(faulty);
@@ -75,7 +75,7 @@ for (const phase of PHASES) {
           if (final.balances[0] !== settled[0] || final.balances[1] !== settled[1] || !final.auditOk) {
             problems.push(`${label}: after healing and redoing, disk shows ${final.balances} (audit ${final.auditOk}), expected ${settled}`);
           }
-          if (phase === 'migration' && final.version !== 2) problems.push(`${label}: schema version ${final.version} after healing`);
+          if (phase === 'migration' && final.version !== 3) problems.push(`${label}: schema version ${final.version} after healing`);
         }
       }
     } finally {

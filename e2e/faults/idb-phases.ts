@@ -28,7 +28,7 @@ export const EXPECTED: Record<Phase, { ok: [number, number]; failed: [number, nu
 };
 
 /** The extra migration of the migration phase. */
-export const MIGRATION_2 = { version: 2, name: 'notes', up: 'CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT; INSERT INTO note (body) SELECT id FROM operation' };
+export const MIGRATION_2 = { version: 3, name: 'notes', up: 'CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT; INSERT INTO note (body) SELECT id FROM operation' };
 
 type CaseState = { store?: Awaited<ReturnType<typeof window.pacioli.openStore>>; backup?: Uint8Array };
 declare global {

@@ -72,7 +72,7 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
       model.beginRound(round, transfers);
       const plan: WorkPlan = { name: NAME, mode, round, transfers, players: PLAYERS, migrations: [...migrations], compactAfterBytes: 2048 };
       if (mode === 'migration') {
-        plan.newMigration = migration(2 + migrations.length);
+        plan.newMigration = migration(3 + migrations.length);
         migrations.push(plan.newMigration);
         model.migrationStarted = plan.newMigration.version;
       }

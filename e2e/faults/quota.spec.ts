@@ -18,7 +18,7 @@ import { toHarness } from './rounds';
 const QUOTA = 3 * 1024 * 1024;
 const BLOB = 64 * 1024;
 const NAME = 'quota-books';
-const EXTRA = { version: 2, name: 'blobs', up: 'CREATE TABLE blob_t (id INTEGER PRIMARY KEY, b BLOB NOT NULL) STRICT' };
+const EXTRA = { version: 3, name: 'blobs', up: 'CREATE TABLE blob_t (id INTEGER PRIMARY KEY, b BLOB NOT NULL) STRICT' };
 
 type Outcome = { ok: true; value: unknown } | { ok: false; code: string | undefined; typed: boolean; message: string };
 

@@ -10,6 +10,7 @@
  * Comlink proxies would take them for a thenable or a function's own.
  */
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
+import type { SyncOps, SyncOpName } from '../sync/device-ops';
 import type { BackupPreview, Durability, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
 
 /** What the page passes to `open`: the store's options, defaults applied. */
@@ -54,6 +55,12 @@ export type LedgerArgs<K extends LedgerOpName> = LedgerOps[K] extends (sql: Sql,
 export type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;
 export type { LedgerOpName };
 
+/** A sync operation's arguments (src/sync/device-ops.ts), without the SQL connection. */
+export type SyncArgs<K extends SyncOpName> = SyncOps[K] extends (sql: Sql, ...args: infer A) => unknown ? A : never;
+/** What a sync operation resolves to. */
+export type SyncResult<K extends SyncOpName> = ReturnType<SyncOps[K]>;
+export type { SyncOpName };
+
 /** A kept checkpoint, as the worker lists it. */
 export interface CheckpointRecord {
   id: string;
@@ -96,6 +103,8 @@ export interface WorkerApi {
   schemaVersion(): Promise<number>;
   /** One ledger operation: a read in turn, a write as its own transaction, durable when this resolves. */
   ledger<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<LedgerResult<K>>;
+  /** One step of sync in the worker (outbox, push answers, pulls): a read in turn, a write as its own durable transaction. */
+  sync<K extends SyncOpName>(op: K, args: SyncArgs<K>): Promise<SyncResult<K>>;
   compact(): Promise<void>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
