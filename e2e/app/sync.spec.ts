@@ -1,0 +1,156 @@
+/**
+ * Sync beyond one device, in real browsers against a real server and
+ * PostgreSQL (sync-server.ts): two devices are two browser contexts, each
+ * with its own IndexedDB, driven through the app's Sync panel by role and name.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { addPlayer, balanceCell, go, openApp, WCAG } from './app-fixtures';
+import { books, expect, invite, join, secondDevice, send, serverView, share, synced, test } from './sync-fixtures';
+
+test('two devices go offline, send tokens, come back, and hold the same balances and history', async ({ page, context, browser, syncServer }, testInfo) => {
+  test.slow();
+  await openApp(page);
+  await share(page, syncServer.url);
+  await addPlayer(page, 'ann', '100');
+  await addPlayer(page, 'bo', '50');
+  const code = await invite(page);
+  const other = await secondDevice(browser, testInfo);
+  await join(other.page, syncServer.url, code);
+  await go(other.page, 'Players');
+  await expect(balanceCell(other.page, 'bo')).toHaveAttribute('data-balance', '50');
+
+  await context.setOffline(true);
+  await other.context.setOffline(true);
+  await send(page, 'ann', 'bo', '10');
+  await send(other.page, 'bo', 'ann', '5');
+  await send(other.page, 'ann', 'bo', '1');
+  await go(other.page, 'Sync');
+  await expect(other.page.getByLabel('Sync status').locator('dd[data-pending]')).toHaveAttribute('data-pending', '2');
+  await expect(other.page.getByRole('table', { name: 'Pending operations' }).getByRole('row')).toHaveCount(3);
+
+  await context.setOffline(false);
+  await other.context.setOffline(false);
+  await synced(page);
+  await synced(other.page);
+  await expect.poll(async () => (await books(context)).balances).toEqual({ ann: '94', bo: '56' });
+  await expect.poll(async () => (await books(other.context)).balances).toEqual({ ann: '94', bo: '56' });
+  const [a, b] = [await books(context), await books(other.context)];
+  expect(b.history).toEqual(a.history);
+  expect(a.history.ann).toHaveLength(4);
+  for (const x of [a, b]) expect(x.audit).toEqual({ ok: true, problems: [], totalSupply: '150' });
+  expect((await serverView(syncServer.url, a)).audit).toMatchObject({ ok: true, totalSupply: '150' });
+  const { violations } = await new AxeBuilder({ page: other.page }).withTags(WCAG).analyze();
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  await other.context.close();
+});
+
+test('both devices spend the same tokens offline: one spend is accepted, the other rejected and shown, none minted', async ({ page, context, browser, syncServer }, testInfo) => {
+  test.slow();
+  await openApp(page);
+  await share(page, syncServer.url);
+  await addPlayer(page, 'ann', '100');
+  await addPlayer(page, 'bo', '0');
+  const other = await secondDevice(browser, testInfo);
+  await join(other.page, syncServer.url, await invite(page));
+  await go(other.page, 'Players');
+  await expect(balanceCell(other.page, 'ann')).toHaveAttribute('data-balance', '100');
+
+  await context.setOffline(true);
+  await other.context.setOffline(true);
+  await send(page, 'ann', 'bo', '80');
+  await send(other.page, 'ann', 'bo', '70'); // the local books allow it: ann still has 100 here
+  await context.setOffline(false);
+  await synced(page);
+  await other.context.setOffline(false);
+  await synced(other.page);
+
+  const rejected = other.page.getByRole('table', { name: 'Rejected operations' });
+  await expect(rejected.getByRole('row').filter({ hasText: 'ann sends 70 to bo' })).toContainText('INSUFFICIENT_FUNDS: player ann has 20, cannot pay 70');
+  await expect(page.getByText('The server has rejected nothing.')).toBeVisible();
+  for (const device of [context, other.context]) {
+    await expect.poll(async () => (await books(device)).balances).toEqual({ ann: '20', bo: '80' });
+    expect((await books(device)).audit).toEqual({ ok: true, problems: [], totalSupply: '100' });
+  }
+  const server = await serverView(syncServer.url, await books(context));
+  expect(server.audit).toMatchObject({ ok: true, totalSupply: '100' });
+  expect(server.ops.filter((o) => o.type === 'transfer')).toHaveLength(1);
+  await other.context.close();
+});
+
+test('a device that reloads in the middle of a push loses nothing and applies nothing twice', async ({ page, context, syncServer }) => {
+  test.slow();
+  await openApp(page);
+  await share(page, syncServer.url);
+  await addPlayer(page, 'ann', '100');
+  await addPlayer(page, 'bo', '0');
+  await synced(page);
+  await context.setOffline(true);
+  for (const amount of ['1', '2', '3']) await send(page, 'ann', 'bo', amount);
+
+  // The push reaches the server, which applies it; its answer never reaches the page, which reloads.
+  let reached!: () => void;
+  const pushed = new Promise<void>((r) => (reached = r));
+  await page.route('**/v1/ledgers/*/push', async (route) => {
+    await route.fetch();
+    reached();
+  });
+  await context.setOffline(false);
+  await pushed;
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  await page.reload();
+  await synced(page);
+
+  const mine = await books(context);
+  expect(mine.balances).toEqual({ ann: '94', bo: '6' });
+  expect(mine.history.bo).toEqual(['transfer 1 ', 'transfer 2 ', 'transfer 3 ']);
+  expect(mine.audit.ok).toBe(true);
+  expect(mine.sync.outbox).toBe(0);
+  const server = await serverView(syncServer.url, mine);
+  expect(server.ops.map((o) => o.type)).toEqual(['createPlayer', 'createPlayer', 'transfer', 'transfer', 'transfer']);
+  expect(new Set(server.keys).size).toBe(server.keys.length);
+  expect(server.audit).toMatchObject({ ok: true, totalSupply: '100' });
+});
+
+test('the server is killed mid-sync and restarted, then PostgreSQL is: nothing is lost or doubled', async ({ page, context, browser, syncServer }, testInfo) => {
+  test.slow();
+  await openApp(page);
+  await share(page, syncServer.url);
+  await addPlayer(page, 'ann', '1000');
+  await addPlayer(page, 'bo', '0');
+  const other = await secondDevice(browser, testInfo);
+  await join(other.page, syncServer.url, await invite(page));
+  await synced(other.page);
+
+  await context.setOffline(true);
+  for (const amount of ['1', '2', '3', '4']) await send(page, 'ann', 'bo', amount);
+  const killed = page.waitForRequest('**/v1/ledgers/*/push').then(() => syncServer.kill());
+  await context.setOffline(false);
+  await killed;
+  await page.waitForTimeout(500);
+  await syncServer.start();
+  await synced(page);
+
+  await context.setOffline(true);
+  for (const amount of ['5', '6']) await send(page, 'ann', 'bo', amount);
+  await send(other.page, 'bo', 'ann', '7');
+  const crashed = page.waitForRequest('**/v1/ledgers/*/push').then(() => syncServer.crashDatabase());
+  await context.setOffline(false);
+  await crashed;
+  await page.waitForTimeout(500);
+  syncServer.restartDatabase();
+  await synced(page);
+  await synced(other.page);
+
+  const expected = { ann: String(1000 - 21 + 7), bo: String(21 - 7) };
+  await expect.poll(async () => (await books(context)).balances, { timeout: 30_000 }).toEqual(expected);
+  await expect.poll(async () => (await books(other.context)).balances, { timeout: 30_000 }).toEqual(expected);
+  const [a, b] = [await books(context), await books(other.context)];
+  expect(b.history).toEqual(a.history);
+  expect(a.history.bo).toHaveLength(7);
+  const server = await serverView(syncServer.url, a);
+  expect(server.ops.filter((o) => o.type === 'transfer')).toHaveLength(7);
+  expect(new Set(server.keys).size).toBe(server.keys.length);
+  expect(server.audit).toMatchObject({ ok: true, totalSupply: '1000' });
+  for (const x of [a, b]) expect(x.audit).toEqual({ ok: true, problems: [], totalSupply: '1000' });
+  await other.context.close();
+});
