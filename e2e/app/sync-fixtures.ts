@@ -70,8 +70,13 @@ export async function send(page: Page, from: string, to: string, amount: string)
 export async function synced(page: Page, timeout = 45_000): Promise<void> {
   await go(page, 'Sync');
   const status = page.getByLabel('Sync status');
-  await expect(status.locator('dd[data-pending]')).toHaveAttribute('data-pending', '0', { timeout });
-  await expect(status.locator('dd[data-connection]')).toHaveAttribute('data-connection', 'online', { timeout });
+  try {
+    await expect(status.locator('dd[data-pending]')).toHaveAttribute('data-pending', '0', { timeout });
+    await expect(status.locator('dd[data-connection]')).toHaveAttribute('data-connection', 'online', { timeout });
+  } catch (error) {
+    // What the panel says (the loop's last problem) is what explains a failure here.
+    throw new Error(`not synced; the panel says: ${(await status.innerText()).replaceAll('\n', ' | ')}`, { cause: error });
+  }
 }
 
 /** A device's books, read exactly through the public API in a second tab of its context. */

@@ -5,6 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { addPlayer, balanceCell, go, openApp, WCAG } from './app-fixtures';
+import { startHoldProxy } from './hold-proxy';
 import { books, expect, invite, join, secondDevice, send, serverView, share, synced, test } from './sync-fixtures';
 
 test('two devices go offline, send tokens, come back, and hold the same balances and history', async ({ page, context, browser, syncServer }, testInfo) => {
@@ -79,36 +80,37 @@ test('both devices spend the same tokens offline: one spend is accepted, the oth
 
 test('a device that reloads in the middle of a push loses nothing and applies nothing twice', async ({ page, context, syncServer }) => {
   test.slow();
-  await openApp(page);
-  await share(page, syncServer.url);
-  await addPlayer(page, 'ann', '100');
-  await addPlayer(page, 'bo', '0');
-  await synced(page);
-  await context.setOffline(true);
-  for (const amount of ['1', '2', '3']) await send(page, 'ann', 'bo', amount);
+  const proxy = await startHoldProxy(syncServer.url, Number(new URL(syncServer.url).port) + 1);
+  try {
+    await openApp(page);
+    await share(page, proxy.url);
+    await addPlayer(page, 'ann', '100');
+    await addPlayer(page, 'bo', '0');
+    await synced(page);
+    await context.setOffline(true);
+    for (const amount of ['1', '2', '3']) await send(page, 'ann', 'bo', amount);
 
-  // The push reaches the server, which applies it; its answer never reaches the page, which reloads.
-  let reached!: () => void;
-  const pushed = new Promise<void>((r) => (reached = r));
-  await page.route('**/v1/ledgers/*/push', async (route) => {
-    await route.fetch();
-    reached();
-  });
-  await context.setOffline(false);
-  await pushed;
-  await page.unrouteAll({ behavior: 'ignoreErrors' });
-  await page.reload();
-  await synced(page);
+    // The push reaches the server, which applies it; its answer never reaches the page, which reloads.
+    const lost = proxy.loseNextPushAnswer();
+    await context.setOffline(false);
+    expect(await lost).toBe(200);
+    const resent = page.waitForRequest('**/v1/ledgers/*/push');
+    await page.reload();
+    await resent; // the same ops, numbers and keys again: the server answers with their first outcomes
+    await synced(page);
 
-  const mine = await books(context);
-  expect(mine.balances).toEqual({ ann: '94', bo: '6' });
-  expect(mine.history.bo).toEqual(['transfer 1 ', 'transfer 2 ', 'transfer 3 ']);
-  expect(mine.audit.ok).toBe(true);
-  expect(mine.sync.outbox).toBe(0);
-  const server = await serverView(syncServer.url, mine);
-  expect(server.ops.map((o) => o.type)).toEqual(['createPlayer', 'createPlayer', 'transfer', 'transfer', 'transfer']);
-  expect(new Set(server.keys).size).toBe(server.keys.length);
-  expect(server.audit).toMatchObject({ ok: true, totalSupply: '100' });
+    const mine = await books(context);
+    expect(mine.balances).toEqual({ ann: '94', bo: '6' });
+    expect(mine.history.bo).toEqual(['transfer 1 ', 'transfer 2 ', 'transfer 3 ']);
+    expect(mine.audit.ok).toBe(true);
+    expect(mine.sync.outbox).toBe(0);
+    const server = await serverView(syncServer.url, mine);
+    expect(server.ops.map((o) => o.type)).toEqual(['createPlayer', 'createPlayer', 'transfer', 'transfer', 'transfer']);
+    expect(new Set(server.keys).size).toBe(server.keys.length);
+    expect(server.audit).toMatchObject({ ok: true, totalSupply: '100' });
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('the server is killed mid-sync and restarted, then PostgreSQL is: nothing is lost or doubled', async ({ page, context, browser, syncServer }, testInfo) => {

@@ -28,10 +28,12 @@ export interface EngineLive {
   lastError: string | null;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`; true when `signal` cut the wait short. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    if (signal.aborted) return resolve(true);
+    const timer = setTimeout(() => resolve(false), ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve(true)), { once: true });
   });
 }
 
@@ -112,8 +114,9 @@ export class SyncEngine {
         if (wake.aborted) continue; // cut short on purpose, not a failure
         const message = error instanceof Error ? error.message : String(error);
         this.set({ connection: error instanceof SyncRefusal ? 'online' : 'offline', lastError: message });
-        await sleep(backoff, wake);
-        backoff = Math.min(backoff * 2, BACKOFF_MS[1]);
+        // Only a wait that ran its course doubles: a retry a wake asked for (a new op, the network back) does not
+        // count, or a burst of them (a browser dropping its dead pooled connections one by one) would reach 30 s.
+        if (!(await sleep(backoff, wake))) backoff = Math.min(backoff * 2, BACKOFF_MS[1]);
       }
     }
   }
