@@ -5,7 +5,7 @@
  * through the production build's harness page (the public API in a second tab).
  */
 import type { Browser, BrowserContext, Page, TestInfo } from '@playwright/test';
-import { expect, go, openApp, test as appTest, APP_URL } from './app-fixtures';
+import { addPlayer, expect, go, openApp, test as appTest, APP_URL } from './app-fixtures';
 import { startSyncServer, type SyncServer } from './sync-server';
 
 export { expect };
@@ -77,6 +77,17 @@ export async function synced(page: Page, timeout = 45_000): Promise<void> {
     // What the panel says (the loop's last problem) is what explains a failure here.
     throw new Error(`not synced; the panel says: ${(await status.innerText()).replaceAll('\n', ' | ')}`, { cause: error });
   }
+}
+
+/** This test's page shares a new ledger holding `players` (id, opening balance); a second device joins it and syncs. */
+export async function sharedPair(page: Page, browser: Browser, testInfo: TestInfo, server: string, players: [string, string][]) {
+  await openApp(page);
+  await share(page, server);
+  for (const [id, opening] of players) await addPlayer(page, id, opening);
+  const other = await secondDevice(browser, testInfo);
+  await join(other.page, server, await invite(page));
+  await synced(other.page);
+  return other;
 }
 
 /** A device's books, read exactly through the public API in a second tab of its context. */

@@ -6,17 +6,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { addPlayer, balanceCell, go, openApp, WCAG } from './app-fixtures';
 import { startHoldProxy } from './hold-proxy';
-import { books, expect, invite, join, secondDevice, send, serverView, share, synced, test } from './sync-fixtures';
+import { books, expect, send, serverView, share, sharedPair, synced, test } from './sync-fixtures';
 
 test('two devices go offline, send tokens, come back, and hold the same balances and history', async ({ page, context, browser, syncServer }, testInfo) => {
   test.slow();
-  await openApp(page);
-  await share(page, syncServer.url);
-  await addPlayer(page, 'ann', '100');
-  await addPlayer(page, 'bo', '50');
-  const code = await invite(page);
-  const other = await secondDevice(browser, testInfo);
-  await join(other.page, syncServer.url, code);
+  const other = await sharedPair(page, browser, testInfo, syncServer.url, [
+    ['ann', '100'],
+    ['bo', '50'],
+  ]);
   await go(other.page, 'Players');
   await expect(balanceCell(other.page, 'bo')).toHaveAttribute('data-balance', '50');
 
@@ -47,12 +44,10 @@ test('two devices go offline, send tokens, come back, and hold the same balances
 
 test('both devices spend the same tokens offline: one spend is accepted, the other rejected and shown, none minted', async ({ page, context, browser, syncServer }, testInfo) => {
   test.slow();
-  await openApp(page);
-  await share(page, syncServer.url);
-  await addPlayer(page, 'ann', '100');
-  await addPlayer(page, 'bo', '0');
-  const other = await secondDevice(browser, testInfo);
-  await join(other.page, syncServer.url, await invite(page));
+  const other = await sharedPair(page, browser, testInfo, syncServer.url, [
+    ['ann', '100'],
+    ['bo', '0'],
+  ]);
   await go(other.page, 'Players');
   await expect(balanceCell(other.page, 'ann')).toHaveAttribute('data-balance', '100');
 
@@ -115,13 +110,10 @@ test('a device that reloads in the middle of a push loses nothing and applies no
 
 test('the server is killed mid-sync and restarted, then PostgreSQL is: nothing is lost or doubled', async ({ page, context, browser, syncServer }, testInfo) => {
   test.slow();
-  await openApp(page);
-  await share(page, syncServer.url);
-  await addPlayer(page, 'ann', '1000');
-  await addPlayer(page, 'bo', '0');
-  const other = await secondDevice(browser, testInfo);
-  await join(other.page, syncServer.url, await invite(page));
-  await synced(other.page);
+  const other = await sharedPair(page, browser, testInfo, syncServer.url, [
+    ['ann', '1000'],
+    ['bo', '0'],
+  ]);
 
   await context.setOffline(true);
   for (const amount of ['1', '2', '3', '4']) await send(page, 'ann', 'bo', amount);

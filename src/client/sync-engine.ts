@@ -112,6 +112,7 @@ export class SyncEngine {
         backoff = BACKOFF_MS[0];
       } catch (error) {
         if (wake.aborted) continue; // cut short on purpose, not a failure
+        if (error instanceof StoreError && error.code === 'CLOSED') return; // the store was closed: let go of the lock
         const message = error instanceof Error ? error.message : String(error);
         this.set({ connection: error instanceof SyncRefusal ? 'online' : 'offline', lastError: message });
         // Only a wait that ran its course doubles: a retry a wake asked for (a new op, the network back) does not
