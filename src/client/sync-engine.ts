@@ -106,7 +106,7 @@ export class SyncEngine {
           await sleep(60_000, wake); // woken when the ledger joins (its outbox or a start)
           continue;
         }
-        await this.pushAll(me, wake);
+        await this.pushAll(me, stop); // not cut short by a wake: a push in flight is worth its answer
         await this.pullAll(me, wake);
         this.set({ connection: 'online', lastError: null });
         backoff = BACKOFF_MS[0];

@@ -84,8 +84,9 @@ function toOp(e: Sql, name: LedgerOpName, args: unknown[]): { op: unknown; userK
       if (typeof payouts !== 'object' || payouts === null) throw new StoreError('INVALID_ARGUMENT', 'payouts must be an object');
       const list = Object.entries(payouts).map(([player, amount]) => ({ player, amount: amountText(amount, `payout to ${player}`) }));
       const total = list.reduce((sum, p) => sum + BigInt(p.amount), 0n);
-      if (typeof a[0] === 'string' && (a[2] as { houseCovers?: unknown } | undefined)?.houseCovers === true && total > ledgerOps.game(e, a[0]).pot) {
-        throw new StoreError('INVALID_ARGUMENT', `a shared ledger cannot pay ${total} from a pot of ${ledgerOps.game(e, a[0]).pot}: the server settles only what the pot holds (houseCovers is local only)`);
+      const pot = typeof a[0] === 'string' && (a[2] as { houseCovers?: unknown } | undefined)?.houseCovers === true ? ledgerOps.game(e, a[0]).pot : undefined;
+      if (pot !== undefined && total > pot) {
+        throw new StoreError('INVALID_ARGUMENT', `a shared ledger cannot pay ${total} from a pot of ${pot}: the server settles only what the pot holds (houseCovers is local only)`);
       }
       return { op: { type: 'settleGame', game: a[0], payouts: list } };
     }
