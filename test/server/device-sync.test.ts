@@ -176,6 +176,8 @@ describe('device sync', () => {
     const api = await DeviceClient.create(server.url);
     const device = await Device.open();
     device.write('createPlayer', 'local', 1n);
+    // A ledger that never joined queues nothing: its writes are the plain ledger's.
+    expect(device.tx((e) => [e.query(`SELECT count(*) AS n FROM sync_outbox`)[0]!.n, syncOps.state(e).joined])).toEqual([0, null]);
     expect(() => device.tx((e) => syncOps.join(e, api.joined, server.url))).toThrow(/only an empty ledger/);
     const fresh = await Device.open();
     fresh.tx((e) => syncOps.join(e, api.joined, server.url));
