@@ -17,7 +17,7 @@ test('export, change, restore the file, then restore the checkpoint taken before
   const dialog = page.getByRole('dialog', { name: 'Replace everything with this backup?' });
   await expect(dialog).toContainText('2 players, 0 games');
   await expect(dialog).toContainText('Total supply 800 tokens');
-  await expect(dialog).toContainText('Schema version 1');
+  await expect(dialog).toContainText('Schema version 2');
   await dialog.getByRole('button', { name: 'Cancel' }).click(); // asked first: cancelling changes nothing
   await expect(dialog).toBeHidden();
   expect(await balances(page)).toEqual({ ada: 500n, bea: 300n, cy: 42n });
