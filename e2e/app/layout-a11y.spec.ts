@@ -57,6 +57,9 @@ test('the tabs and buttons are at least 44 px and reachable by keyboard with a v
     if (!box) continue;
     expect(Math.min(box.width, box.height), await target.evaluate((e) => e.outerHTML.slice(0, 80))).toBeGreaterThanOrEqual(44);
   }
+  // One row of tabs: a second row would cover the bottom of every view (main's padding is sized for one).
+  const tops = await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').evaluateAll((links) => links.map((l) => l.getBoundingClientRect().top));
+  expect(new Set(tops).size).toBe(1);
   await page.getByLabel('Player id', { exact: true }).focus();
   await page.keyboard.type('kim');
   await page.keyboard.press('Tab');
