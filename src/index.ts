@@ -33,5 +33,4 @@ export type { AuditReport, Bet, Entry, GameInfo, Receipt } from './ledger/types'
 export { LEDGER_MIGRATIONS } from './ledger/schema';
 export { LedgerSync, parseInvite, type SyncInvite, type SyncStatus } from './client/sync';
 export type { EngineLive } from './client/sync-engine';
-export type { PendingSummary, SyncIdentity, SyncRejection, SyncState } from './sync/device-types';
-export type { Op, RejectionReason, Role } from './sync/protocol';
+export type { PendingSummary, RejectionReason, Role, SyncIdentity, SyncOp, SyncRejection, SyncState } from './sync/device-types';

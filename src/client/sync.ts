@@ -6,9 +6,8 @@
  * `start()` runs the loop that pushes it and pulls the canonical log
  * (sync-engine.ts). A ledger that never joins runs none of this.
  */
-import type { Role } from '../sync/protocol';
 import type { InviteAnswer, Joined } from '../sync/protocol';
-import type { SyncState } from '../sync/device-types';
+import type { Role, SyncState } from '../sync/device-types';
 import { StoreError } from '../shared/errors';
 import type { Store } from './store';
 import { SyncEngine, type EngineLive } from './sync-engine';

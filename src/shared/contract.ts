@@ -10,7 +10,7 @@
  * Comlink proxies would take them for a thenable or a function's own.
  */
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
-import type { SyncOps, SyncOpName } from '../sync/device-ops';
+import type { SyncSteps } from '../sync/device-types';
 import type { BackupPreview, Durability, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
 
 /** What the page passes to `open`: the store's options, defaults applied. */
@@ -55,11 +55,12 @@ export type LedgerArgs<K extends LedgerOpName> = LedgerOps[K] extends (sql: Sql,
 export type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;
 export type { LedgerOpName };
 
-/** A sync operation's arguments (src/sync/device-ops.ts), without the SQL connection. */
-export type SyncArgs<K extends SyncOpName> = SyncOps[K] extends (sql: Sql, ...args: infer A) => unknown ? A : never;
-/** What a sync operation resolves to. */
-export type SyncResult<K extends SyncOpName> = ReturnType<SyncOps[K]>;
-export type { SyncOpName };
+/** A sync step's name (src/sync/device-types.ts `SyncSteps`; the types are written out there so no zod types reach the page's API). */
+export type SyncOpName = keyof SyncSteps;
+/** A sync step's arguments. */
+export type SyncArgs<K extends SyncOpName> = Parameters<SyncSteps[K]>;
+/** What a sync step resolves to. */
+export type SyncResult<K extends SyncOpName> = ReturnType<SyncSteps[K]>;
 
 /** A kept checkpoint, as the worker lists it. */
 export interface CheckpointRecord {

@@ -4,7 +4,11 @@
  */
 import type { Sql } from '../shared/types';
 import { credentials, join, outbox, pushed, state } from './device';
+import type { SyncSteps } from './device-types';
 import { pulled } from './rebase';
+
+/** The steps with the worker's SQL connection first; `satisfies` keeps them in step with the public `SyncSteps`. */
+type OnSql = { [K in keyof SyncSteps]: (e: Sql, ...args: Parameters<SyncSteps[K]>) => ReturnType<SyncSteps[K]> };
 
 /** Every sync step the page may ask the worker for. */
 export const syncOps = {
@@ -16,9 +20,8 @@ export const syncOps = {
   outbox,
   pushed,
   pulled,
-};
+} satisfies OnSql;
 
 /** The sync steps' names, and which of them only read. */
-export type SyncOps = typeof syncOps;
-export type SyncOpName = keyof SyncOps;
+export type SyncOpName = keyof SyncSteps;
 export const READ_SYNC_OPS: ReadonlySet<SyncOpName> = new Set(['state', 'credentials', 'outbox']);

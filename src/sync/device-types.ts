@@ -1,5 +1,26 @@
-/** Types of the device side of sync, shared by the worker (src/sync/) and the page (src/client/sync.ts). */
-import type { Op, RejectionReason, Role } from './protocol';
+/**
+ * Types of the device side of sync, shared by the worker (src/sync/) and the
+ * page (src/client/sync.ts), and part of the public API. Written out here
+ * rather than taken from protocol.ts, whose types are inferred from zod
+ * schemas: the published declarations must not need zod. device.ts checks
+ * at compile time that `SyncOp` is exactly the protocol's `Op`.
+ */
+
+/** A device's role in a shared ledger: an owner may mint and invite; a member may not. */
+export type Role = 'owner' | 'member';
+
+/** Why the server refused an op for good (see server/README.md). */
+export type RejectionReason = 'INSUFFICIENT_FUNDS' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'GAME_SETTLED' | 'PAYOUT_EXCEEDS_POT' | 'OVERFLOW' | 'FORBIDDEN';
+
+/** One ledger operation as it travels between devices and the server; amounts are decimal strings. */
+export type SyncOp =
+  | { type: 'createPlayer'; player: string; balance: string }
+  | { type: 'setBalance'; player: string; balance: string }
+  | { type: 'transfer'; from: string; to: string; amount: string }
+  | { type: 'createGame'; game: string }
+  | { type: 'recordBet'; game: string; player: string; amount: string }
+  | { type: 'settleGame'; game: string; payouts: { player: string; amount: string }[] };
+type Op = SyncOp;
 
 /** Which shared ledger this device belongs to, and as what. */
 export interface SyncIdentity {
@@ -59,4 +80,44 @@ export interface PulledReport {
   /** `none`: nothing new; `prefix`: the new ops were exactly our oldest pending ones; `on-top`: applied on
    * top (nothing was pending); `rebuilt`: the books were rebuilt from the kept log plus the pending ops. */
   path: 'none' | 'prefix' | 'on-top' | 'rebuilt';
+}
+
+/** A device's credential as the server hands it out (the protocol's `Joined`). */
+export interface JoinedDevice {
+  ledgerId: string;
+  deviceId: string;
+  deviceToken: string;
+  role: Role;
+}
+
+/** One outbox op as pushed (the protocol's `PendingOp`). */
+export interface PushItem {
+  deviceSeq: number;
+  key: string;
+  op: SyncOp;
+}
+
+/** The outcome of one pushed op (the protocol's `PushResult`). */
+export type PushOutcome =
+  | { deviceSeq: number; key: string; status: 'applied'; seq: string }
+  | { deviceSeq: number; key: string; status: 'rejected'; reason: RejectionReason; message: string };
+
+/** One op of the canonical log (the protocol's `LogOp`). */
+export interface CanonicalOp {
+  seq: string;
+  key: string;
+  deviceId: string;
+  deviceSeq: number;
+  op: SyncOp;
+  at: string;
+}
+
+/** The sync steps the worker runs for its page (`WorkerApi.sync`), each in one transaction; src/sync/device-ops.ts implements them. */
+export interface SyncSteps {
+  state(): SyncState;
+  credentials(): SyncCredentials | undefined;
+  join(joined: JoinedDevice, serverUrl: string): SyncState;
+  outbox(fromDeviceSeq?: number): PushItem[];
+  pushed(results: PushOutcome[]): { rejected: number };
+  pulled(ops: CanonicalOp[]): PulledReport;
 }

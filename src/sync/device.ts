@@ -12,11 +12,17 @@ import type { Receipt } from '../ledger/types';
 import { StoreError } from '../shared/errors';
 import type { Sql } from '../shared/types';
 import { applyLocal } from './apply-local';
-import type { PendingSummary, SyncCredentials, SyncRejection, SyncState } from './device-types';
-import { KeySchema, MAX_PUSH_OPS, OpSchema, type Joined, type Op, type PendingOp, type PushResult, type RejectionReason } from './protocol';
+import type { CanonicalOp, JoinedDevice, PendingSummary, PushItem, PushOutcome, RejectionReason as PublicReason, SyncCredentials, SyncOp, SyncRejection, SyncState } from './device-types';
+import { KeySchema, MAX_PUSH_OPS, OpSchema, type Joined, type LogOp, type Op, type PendingOp, type PushResult, type RejectionReason } from './protocol';
 import { rebuild } from './rebase';
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+
+/** Compile-time check: the public, hand-written `SyncOp` (device-types.ts) is exactly the protocol's `Op`, and so are the reasons. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const OPS_MATCH: Same<Op, SyncOp> & Same<RejectionReason, PublicReason> & Same<Joined, JoinedDevice> & Same<PendingOp, PushItem> & Same<PushResult, PushOutcome> & Same<LogOp, CanonicalOp> =
+  true;
+void OPS_MATCH;
 /** The ledger operations that change the books, and so go through the outbox on a shared ledger. */
 const WRITES: ReadonlySet<string> = new Set(['createPlayer', 'setBalance', 'transfer', 'createGame', 'recordBet', 'settleGame']);
 

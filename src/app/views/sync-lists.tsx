@@ -1,10 +1,10 @@
 /** The sync panel's lists: ops waiting for the server, and ops it rejected with its reason. */
-import type { Op, PendingSummary, SyncRejection } from '../../index';
+import type { PendingSummary, SyncOp, SyncRejection } from '../../index';
 import { formatTime } from '../ui';
 import { TableHead } from './table-head';
 
 /** An op in a player's words. */
-export function describeOp(op: Op): string {
+export function describeOp(op: SyncOp): string {
   switch (op.type) {
     case 'createPlayer':
       return `Add ${op.player} with ${op.balance}`;
