@@ -5,7 +5,8 @@
  * process (`node --import tsx`, so a SIGKILL leaves no child behind), on a
  * loopback port of its own (`E2E_SYNC_PORT`, default `E2E_PORT` + 137) and
  * PostgreSQL on `E2E_PG_PORT` (default 55410, or the next free one). CORS
- * is narrowed to the app's origin, as a deployment would be.
+ * is narrowed to the app's origin, as a deployment would be. A server that
+ * exits by itself is started again, as a supervisor would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -22,6 +23,8 @@ export interface SyncServer {
   kill(): Promise<void>;
   /** Starts it again on the same port and database; resolves once it answers. */
   start(): Promise<void>;
+  /** Each time the server exited by itself (and was restarted, as a supervisor would): the exit and its last words. */
+  selfExits: string[];
   /** Stops PostgreSQL at once, as a crash would, keeping its data. */
   crashDatabase(): void;
   restartDatabase(): void;
@@ -47,6 +50,7 @@ export async function startSyncServer(): Promise<SyncServer> {
   const url = `http://127.0.0.1:${PORT}`;
   let child: ChildProcess | undefined;
   let output = '';
+  const selfExits: string[] = [];
   const start = async () => {
     output = '';
     const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
@@ -57,6 +61,14 @@ export async function startSyncServer(): Promise<SyncServer> {
     proc.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     proc.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     child = proc;
+    // A server that dies on its own is restarted, as its supervisor (systemd, a container runtime) would, and
+    // counted: postgres.js 3.4.9 can crash the process when PostgreSQL goes away mid-write (porsager/postgres#1154).
+    proc.once('exit', (code, signal) => {
+      if (child !== proc) return;
+      selfExits.push(`${code ?? signal}: ${output.split('\n').filter((l) => l && !l.startsWith('{')).slice(-3).join(' / ')}`);
+      child = undefined;
+      void start().catch((error: unknown) => console.error(`the sync server did not come back: ${String(error)}`));
+    });
     try {
       await answering(url, Date.now() + 30_000);
     } catch (error) {
@@ -77,6 +89,7 @@ export async function startSyncServer(): Promise<SyncServer> {
     url,
     kill,
     start,
+    selfExits,
     crashDatabase: () => pg.crash(),
     restartDatabase: () => pg.restart(),
     async stop() {

@@ -127,6 +127,7 @@ test('the server is killed mid-sync and restarted, then PostgreSQL is: nothing i
   await context.setOffline(true);
   for (const amount of ['5', '6']) await send(page, 'ann', 'bo', amount);
   await send(other.page, 'bo', 'ann', '7');
+  const exitsBefore = syncServer.selfExits.length;
   const crashed = page.waitForRequest('**/v1/ledgers/*/push').then(() => syncServer.crashDatabase());
   await context.setOffline(false);
   await crashed;
@@ -135,6 +136,11 @@ test('the server is killed mid-sync and restarted, then PostgreSQL is: nothing i
   await synced(page);
   await synced(other.page);
 
+  // Known: the server process may die with PostgreSQL (a postgres.js defect); its supervisor restarts it. Reported, not hidden.
+  for (const exit of syncServer.selfExits.slice(exitsBefore)) {
+    test.info().annotations.push({ type: 'sync server exited by itself', description: exit });
+    console.log(`[${test.info().project.name}] the sync server exited by itself and was restarted: ${exit}`);
+  }
   const expected = { ann: String(1000 - 21 + 7), bo: String(21 - 7) };
   await expect.poll(async () => (await books(context)).balances, { timeout: 30_000 }).toEqual(expected);
   await expect.poll(async () => (await books(other.context)).balances, { timeout: 30_000 }).toEqual(expected);
