@@ -67,7 +67,8 @@ export async function startSyncServer(): Promise<SyncServer> {
       if (child !== proc) return;
       selfExits.push(`${code ?? signal}: ${output.split('\n').filter((l) => l && !l.startsWith('{')).slice(-3).join(' / ')}`);
       child = undefined;
-      void start().catch((error: unknown) => console.error(`the sync server did not come back: ${String(error)}`));
+      // After a pause, like systemd's RestartSec: PostgreSQL may still be starting up.
+      setTimeout(() => void start().catch((error: unknown) => console.error(`the sync server did not come back: ${String(error)}`)), 500);
     });
     try {
       await answering(url, Date.now() + 30_000);
