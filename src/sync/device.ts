@@ -18,11 +18,12 @@ import { rebuild } from './rebase';
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
-/** Compile-time check: the public, hand-written `SyncOp` (device-types.ts) is exactly the protocol's `Op`, and so are the reasons. */
+/** Compile-time check: the public, hand-written types (device-types.ts) are exactly the protocol's: the op, the reasons, the wire shapes. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const OPS_MATCH: Same<Op, SyncOp> & Same<RejectionReason, PublicReason> & Same<Joined, JoinedDevice> & Same<PendingOp, PushItem> & Same<PushResult, PushOutcome> & Same<LogOp, CanonicalOp> =
   true;
 void OPS_MATCH;
+
 /** The ledger operations that change the books, and so go through the outbox on a shared ledger. */
 const WRITES: ReadonlySet<string> = new Set(['createPlayer', 'setBalance', 'transfer', 'createGame', 'recordBet', 'settleGame']);
 
