@@ -79,13 +79,25 @@ export async function synced(page: Page, timeout = 45_000): Promise<void> {
   }
 }
 
-/** This test's page shares a new ledger holding `players` (id, opening balance); a second device joins it and syncs. */
-export async function sharedPair(page: Page, browser: Browser, testInfo: TestInfo, server: string, players: [string, string][]) {
+/**
+ * This test's page shares a new ledger holding `players` (id, opening balance); a second device joins it, with
+ * the invite code typed in, or by opening the invite link (which fills the form), and syncs.
+ */
+export async function sharedPair(page: Page, browser: Browser, testInfo: TestInfo, server: string, players: [string, string][], how: 'code' | 'link' = 'code') {
   await openApp(page);
   await share(page, server);
   for (const [id, opening] of players) await addPlayer(page, id, opening);
+  const code = await invite(page);
   const other = await secondDevice(browser, testInfo);
-  await join(other.page, server, await invite(page));
+  if (how === 'code') await join(other.page, server, code);
+  else {
+    const link = await page.getByRole('link', { name: 'Invite link' }).getAttribute('href');
+    await other.page.goto(link!);
+    await expect(other.page.getByLabel('Invite code or link', { exact: true })).toHaveValue(code);
+    await expect(other.page.getByLabel('Server URL', { exact: true })).toHaveValue(server);
+    await other.page.getByRole('button', { name: 'Join shared ledger' }).click();
+    await expect(other.page.getByLabel('Sync status')).toBeVisible();
+  }
   await synced(other.page);
   return other;
 }

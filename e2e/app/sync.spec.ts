@@ -44,10 +44,17 @@ test('two devices go offline, send tokens, come back, and hold the same balances
 
 test('both devices spend the same tokens offline: one spend is accepted, the other rejected and shown, none minted', async ({ page, context, browser, syncServer }, testInfo) => {
   test.slow();
-  const other = await sharedPair(page, browser, testInfo, syncServer.url, [
-    ['ann', '100'],
-    ['bo', '0'],
-  ]);
+  const other = await sharedPair(
+    page,
+    browser,
+    testInfo,
+    syncServer.url,
+    [
+      ['ann', '100'],
+      ['bo', '0'],
+    ],
+    'link',
+  );
   await go(other.page, 'Players');
   await expect(balanceCell(other.page, 'ann')).toHaveAttribute('data-balance', '100');
 
