@@ -13,8 +13,8 @@ export { expect };
 export type { ErrorInfo, Settled };
 
 export type Ledger = Awaited<ReturnType<Pacioli['openLedger']>>;
-/** Every ledger method a test may call (the underlying store is reached separately). */
-export type LedgerMethod = Exclude<keyof Ledger, 'store'>;
+/** Every ledger method a test may call (the underlying store and the sync are reached separately). */
+export type LedgerMethod = Exclude<keyof Ledger, 'store' | 'sync'>;
 type Args<M extends LedgerMethod> = Parameters<Ledger[M]>;
 type Result<M extends LedgerMethod> = Awaited<ReturnType<Ledger[M]>>;
 

@@ -104,7 +104,7 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 addJsExtensions(join(DIST, 'types'));
 
 // What the worker bundles: their licences travel with it.
-const notices = ['sql.js', 'comlink', 'idb-keyval'].map((pkg) => {
+const notices = ['sql.js', 'comlink', 'idb-keyval', 'zod'].map((pkg) => {
   const dir = join(ROOT, 'node_modules', pkg);
   const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
   if (!file) throw new Error(`no licence file in ${pkg}`);

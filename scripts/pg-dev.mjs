@@ -61,7 +61,8 @@ function portFree(port) {
  * Starts a fresh cluster. Returns its URL and a `stop()` that shuts it down
  * and deletes its directory.
  * @param {{ port?: number, quiet?: boolean }} [options]
- * @returns {Promise<{ url: string, port: number, dir: string, stop: () => void }>}
+ * `crash()` stops it at once without a checkpoint and `restart()` starts it again on the same data.
+ * @returns {Promise<{ url: string, port: number, dir: string, stop: () => void, crash: () => void, restart: () => void }>}
  */
 export async function startPostgres(options = {}) {
   const bin = postgresBinDir();
@@ -90,7 +91,8 @@ export async function startPostgres(options = {}) {
   }
   // Loopback only, no Unix socket; sized for a small shared machine.
   const serverOpts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories='' -c max_connections=100 -c shared_buffers=64MB`;
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', serverOpts, 'start']);
+  const start = () => run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', serverOpts, 'start']);
+  start();
 
   let stopped = false;
   const stop = () => {
@@ -100,9 +102,13 @@ export async function startPostgres(options = {}) {
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', stop);
+  // For tests of what a database crash does: an immediate stop (no checkpoint, as after a power cut), then a start
+  // on the same data directory, which replays the WAL.
+  const crash = () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+  const restart = () => start();
   const url = `postgres://pacioli:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   if (!options.quiet) console.error(`pg-dev: PostgreSQL running on 127.0.0.1:${port}, data in ${dir}`);
-  return { url, port, dir, stop };
+  return { url, port, dir, stop, crash, restart };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -18,6 +18,7 @@ import {
   type Role,
 } from '../src/sync/protocol';
 import { auditLedger } from './audit';
+import { allowCors, type CorsOrigins } from './cors';
 import { bearer, deviceFor, hashSecret, newSecret, type Device } from './auth';
 import { transact, type Isolation, type Sql, type Tx } from './db';
 import { HttpError } from './errors';
@@ -35,6 +36,8 @@ export interface AppOptions {
   /** How often a waiting pull re-reads the log anyway. Default 1 s without NOTIFY, 5 s with it. */
   recheckMs?: number;
   logger?: boolean;
+  /** Which browser origins may call the server (server/cors.ts). Default any: no cookies, only bearer tokens. */
+  corsOrigins?: CorsOrigins;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -64,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_PUSH_BYTES, return503OnClosing: true });
   // Release waiting long-polls first, so that closing does not wait out their deadlines.
   app.addHook('preClose', () => watcher.close());
+  allowCors(app, options.corsOrigins ?? '*');
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof HttpError) return reply.status(error.status).send(error.body());

@@ -3,6 +3,7 @@
  * sync API. Settings come from the environment (server/README.md lists them).
  */
 import { buildApp } from './app';
+import { corsFromEnv } from './cors';
 import { connect, type Isolation } from './db';
 import { migrate } from './migrate';
 
@@ -23,6 +24,7 @@ const app = await buildApp({
   isolation,
   notify: process.env.PACIOLI_NOTIFY !== 'off',
   logger: true,
+  corsOrigins: corsFromEnv(process.env.PACIOLI_CORS_ORIGINS),
   ...(process.env.PACIOLI_CREATE_TOKEN ? { createToken: process.env.PACIOLI_CREATE_TOKEN } : {}),
 });
 app.log.info(`schema migrated (${applied} applied now); isolation ${isolation}`);

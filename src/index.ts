@@ -32,3 +32,6 @@ export type {
 export { openLedger, Ledger } from './client/ledger';
 export type { AuditReport, Bet, Entry, GameInfo, Receipt } from './ledger/types';
 export { LEDGER_MIGRATIONS } from './ledger/schema';
+export { LedgerSync, parseInvite, type SyncInvite, type SyncStatus } from './client/sync';
+export type { EngineLive } from './client/sync-engine';
+export type { PendingSummary, RejectionReason, Role, SyncIdentity, SyncOp, SyncRejection, SyncState } from './sync/device-types';

@@ -8,5 +8,7 @@ describe('app routes', () => {
     expect(parseRoute('#/craps/extra')).toEqual({ view: 'craps' });
     expect(parseRoute('')).toEqual({ view: 'players' });
     expect(parseRoute('#/nope')).toEqual({ view: 'players' });
+    expect(parseRoute('#/sync?server=http%3A%2F%2Fh&invite=a.b')).toEqual({ view: 'sync' });
+    expect(parseRoute('#/players/a%3Fb')).toEqual({ view: 'players', player: 'a?b' });
   });
 });

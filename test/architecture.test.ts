@@ -11,18 +11,19 @@ const SRC = resolve(import.meta.dirname, '../src');
 
 /** Which layers each layer may import (its own always). */
 const ALLOWED: Record<string, string[]> = {
-  shared: ['ledger:type'],
+  shared: ['ledger:type', 'sync:type'],
   ledger: ['shared'],
   sync: ['shared', 'ledger'],
-  client: ['shared', 'ledger'],
-  index: ['client', 'shared', 'ledger'],
+  // The page's sync engine (client/sync.ts) speaks the protocol: its types only, never zod at runtime.
+  client: ['shared', 'ledger', 'sync:type'],
+  index: ['client', 'shared', 'ledger', 'sync:type'],
   app: ['index'],
   // The framework bindings (pacioli/react, pacioli/preact) sit on the public API; hooks/ is their shared body.
   hooks: ['index'],
   react: ['hooks', 'index'],
   preact: ['hooks', 'index'],
   'worker/entry': ['worker/rpc', 'worker/features', 'worker/sql', 'shared', 'ledger'],
-  'worker/rpc': ['worker/core', 'worker/features', 'worker/sql', 'shared', 'ledger'],
+  'worker/rpc': ['worker/core', 'worker/features', 'worker/sql', 'shared', 'ledger', 'sync'],
   'worker/core': ['worker/features', 'worker/tabs', 'worker/sql', 'worker/idb', 'shared'],
   'worker/features': ['worker/sql', 'worker/idb', 'shared'],
   'worker/tabs': ['shared'],

@@ -38,7 +38,7 @@ export async function openApp(page: Page, hash = '#/players'): Promise<void> {
 }
 
 /** Goes to a view through the bottom navigation. */
-export async function go(page: Page, label: 'Players' | 'Send' | 'Craps' | 'Backup' | 'Storage' | 'Audit'): Promise<void> {
+export async function go(page: Page, label: 'Players' | 'Send' | 'Craps' | 'Sync' | 'Backup' | 'Storage' | 'Audit'): Promise<void> {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: label }).click();
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
 }

@@ -8,14 +8,16 @@ import { CrapsView } from './views/craps';
 import { HistoryView } from './views/history';
 import { PlayersView } from './views/players';
 import { StorageView } from './views/storage';
+import { SyncView } from './views/sync';
 import { TransferView } from './views/transfer';
 
-const LABEL: Record<View, string> = { players: 'Players', send: 'Send', craps: 'Craps', backup: 'Backup', storage: 'Storage', audit: 'Audit' };
+const LABEL: Record<View, string> = { players: 'Players', send: 'Send', craps: 'Craps', sync: 'Sync', backup: 'Backup', storage: 'Storage', audit: 'Audit' };
 /** Tab icons as SVG paths (24 × 24, stroked): emoji fonts are missing on many systems. */
 const ICON: Record<View, string> = {
   players: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a7 7 0 0 1 14 0v1M16 3.5a4 4 0 0 1 0 7.5M22 21v-1a7 7 0 0 0-4-6.3',
   send: 'M4 8h15l-4-4M20 16H5l4 4',
   craps: 'M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zM8 8h.01M16 16h.01M12 12h.01',
+  sync: 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4',
   backup: 'M12 3v12M7 10l5 5 5-5M4 21h16',
   storage: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
   audit: 'M9 12l2 2 4-4M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z',
@@ -30,6 +32,8 @@ function Current({ ledger }: { ledger: Ledger }) {
       return <TransferView ledger={ledger} />;
     case 'craps':
       return <CrapsView ledger={ledger} />;
+    case 'sync':
+      return <SyncView ledger={ledger} />;
     case 'backup':
       return <BackupView ledger={ledger} />;
     case 'storage':

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     (rows) => ((players.value = rows), (playersLoaded.value = true)),
     (error) => console.error('live balances', error),
   );
+  // A shared ledger syncs from the start; one that never joined runs nothing of sync.
+  void ledger.sync.state().then((s) => s.joined && ledger.sync.start(), (error: unknown) => console.error('sync', error));
   root.replaceChildren();
   render(<App ledger={ledger} />, root);
 }

@@ -24,7 +24,7 @@ export const inFlight = signal(0);
 export const schemaAhead = signal(false);
 
 /** The views of the bottom navigation, in order. */
-export const VIEWS = ['players', 'send', 'craps', 'backup', 'storage', 'audit'] as const;
+export const VIEWS = ['players', 'send', 'craps', 'sync', 'backup', 'storage', 'audit'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** Where the hash points: a view, and for `players` optionally one player's history. */
@@ -33,9 +33,9 @@ export interface Route {
   player?: string;
 }
 
-/** Reads `#/view` or `#/players/<id>`; anything else is the player list. */
+/** Reads `#/view` or `#/players/<id>` (a `?query` after it is the view's own); anything else is the player list. */
 export function parseRoute(hash: string): Route {
-  const [view, ...rest] = hash.replace(/^#\/?/, '').split('/');
+  const [view, ...rest] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
   if (!(VIEWS as readonly string[]).includes(view ?? '')) return { view: 'players' };
   const player = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
   return player && view === 'players' ? { view, player } : { view: view as View };

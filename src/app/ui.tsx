@@ -20,6 +20,8 @@ export function errorText(error: unknown): string {
       SCHEMA_AHEAD: 'A newer version of the app changed the ledger; reload first',
       QUOTA_EXCEEDED: 'The browser refused to store more',
       BUSY: 'Another tab is holding the ledger',
+      FORBIDDEN: 'Not allowed on this device',
+      SYNC_FAILED: 'Sync failed',
     };
     return `${lead[error.code] ?? error.code}: ${error.message}`;
   }

@@ -9,6 +9,7 @@ import type { LedgerArgs } from '../shared/contract';
 import type { AuditReport, Entry, GameInfo, Receipt } from '../ledger/types';
 import type { Durability, LoadOptions } from '../shared/types';
 import { openStore, type Store } from './store';
+import { LedgerSync } from './sync';
 
 /** Opens (or creates) a ledger: the store `name`, migrated to the ledger's schema. */
 export async function openLedger(options: { name: string; durability?: Durability; txTimeoutMs?: number } & LoadOptions): Promise<Ledger> {
@@ -17,12 +18,21 @@ export async function openLedger(options: { name: string; durability?: Durabilit
 
 /** Double-entry books of players, games, bets and transfers. Amounts are bigint; nothing is ever rounded. */
 export class Ledger {
+  /** Sharing this ledger with other devices through a sync server (see the README's Sync section). */
+  readonly sync: LedgerSync;
+
   constructor(
     /** The underlying store, for custom queries (and its `close()`). */
     readonly store: Store,
-  ) {}
+  ) {
+    this.sync = new LedgerSync(store);
+  }
 
-  /** Creates a player with an opening balance minted by the house. A duplicate id is `CONSTRAINT`. */
+  /**
+   * Creates a player with an opening balance minted by the house. A duplicate id is `CONSTRAINT`.
+   * On a shared ledger every write here is also queued for the server in the same transaction;
+   * a member device may not mint (`FORBIDDEN`).
+   */
   async createPlayer(...args: LedgerArgs<'createPlayer'>): Promise<void> {
     await this.store.ledgerCall('createPlayer', args);
   }

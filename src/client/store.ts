@@ -4,7 +4,7 @@
  * settles; the types of what crosses come from the contract.
  */
 import { proxy, type Remote } from 'comlink';
-import type { WorkerEvent, LedgerArgs, LedgerOpName, LedgerResult, WorkerApi } from '../shared/contract';
+import type { WorkerEvent, LedgerArgs, LedgerOpName, LedgerResult, SyncArgs, SyncOpName, SyncResult, WorkerApi } from '../shared/contract';
 import { StoreError } from '../shared/errors';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 import { WorkerEvents, type StoreEvent } from './worker-events';
@@ -150,6 +150,11 @@ export class Store {
   /** @internal One ledger operation in the worker; use `openLedger`. */
   ledgerCall<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<LedgerResult<K>> {
     return this.call((api) => api.ledger(op, args as never) as Promise<unknown>) as Promise<LedgerResult<K>>;
+  }
+
+  /** @internal One sync step in the worker; use `ledger.sync`. */
+  syncCall<K extends SyncOpName>(op: K, args: SyncArgs<K>): Promise<SyncResult<K>> {
+    return this.call((api) => api.sync(op, args as never) as Promise<unknown>) as Promise<SyncResult<K>>;
   }
 
   /**

@@ -68,6 +68,52 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX game_by_status ON game (status, created_at);
     `,
   },
+  {
+    // Sync (src/sync/): empty and untouched until the ledger joins a shared one, so a ledger that
+    // never syncs pays nothing. Here rather than created on joining, so backups and migrations know it.
+    version: 3,
+    name: 'sync outbox and canonical log',
+    up: `
+      CREATE TABLE sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        server_url TEXT NOT NULL,
+        ledger_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        device_token TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+        cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
+        next_device_seq INTEGER NOT NULL DEFAULT 1 CHECK (next_device_seq >= 1),
+        last_sync_at TEXT
+      ) STRICT;
+
+      CREATE TABLE sync_log (
+        seq INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        device_id TEXT NOT NULL,
+        device_seq INTEGER NOT NULL,
+        op TEXT NOT NULL,
+        at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sync_outbox (
+        device_seq INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        op TEXT NOT NULL,
+        in_books INTEGER NOT NULL DEFAULT 1 CHECK (in_books IN (0, 1)),
+        seq INTEGER,
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sync_rejection (
+        device_seq INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        op TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The lookups the API makes; shared with the test that checks each one uses an index. */

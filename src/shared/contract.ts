@@ -10,6 +10,7 @@
  * Comlink proxies would take them for a thenable or a function's own.
  */
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
+import type { SyncSteps } from '../sync/device-types';
 import type { BackupPreview, Durability, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
 
 /** What the page passes to `open`: the store's options, defaults applied. */
@@ -55,6 +56,13 @@ export type LedgerArgs<K extends LedgerOpName> = LedgerOps[K] extends (sql: Sql,
 /** What a ledger operation resolves to. */
 export type LedgerResult<K extends LedgerOpName> = ReturnType<LedgerOps[K]>;
 export type { LedgerOpName };
+
+/** A sync step's name (src/sync/device-types.ts `SyncSteps`; the types are written out there so no zod types reach the page's API). */
+export type SyncOpName = keyof SyncSteps;
+/** A sync step's arguments. */
+export type SyncArgs<K extends SyncOpName> = Parameters<SyncSteps[K]>;
+/** What a sync step resolves to. */
+export type SyncResult<K extends SyncOpName> = ReturnType<SyncSteps[K]>;
 
 /** A kept checkpoint, as the worker lists it. */
 export interface CheckpointRecord {
@@ -105,6 +113,8 @@ export interface WorkerApi {
   schemaVersion(): Promise<number>;
   /** One ledger operation: a read in turn, a write as its own transaction, durable when this resolves. */
   ledger<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<LedgerResult<K>>;
+  /** One step of sync in the worker (outbox, push answers, pulls): a read in turn, a write as its own durable transaction. */
+  sync<K extends SyncOpName>(op: K, args: SyncArgs<K>): Promise<SyncResult<K>>;
   compact(): Promise<void>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;

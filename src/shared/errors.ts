@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'SCHEMA_AHEAD',
   'INVALID_BACKUP',
   'STORAGE_LOST', // the browser threw away the store's IndexedDB data, though the store existed: see recovery
+  'FORBIDDEN', // sync: this device's role does not allow it (only an owner's device mints tokens)
+  'SYNC_FAILED', // sync: the server could not be reached, or refused the request (the message has its code and words)
   'INTERNAL', // a failure the store did not foresee (a bug): the message names it; please report it
 ] as const;
 

@@ -4,7 +4,9 @@
  * on this tab's copy; writes take the one commit path (commit.ts).
  */
 import { ledgerOps, READ_OPS } from '../../ledger/operations';
-import type { WorkerEvent, OpenRequest, LedgerArgs, LedgerOpName, LedgerResult, Rows, WorkerApi } from '../../shared/contract';
+import type { WorkerEvent, OpenRequest, LedgerArgs, LedgerOpName, LedgerResult, Rows, SyncArgs, SyncOpName, SyncResult, WorkerApi } from '../../shared/contract';
+import { isSharedWrite, record } from '../../sync/device';
+import { READ_SYNC_OPS, syncOps } from '../../sync/device-ops';
 import { StoreError } from '../../shared/errors';
 import type { RunResult, Sql, SqlParams } from '../../shared/types';
 import { Backups } from './backups';
@@ -93,6 +95,15 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
       if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
       if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
+      // On a shared ledger a write also queues its op for the server, in the same transaction.
+      return write((sql) => (isSharedWrite(sql, op) ? (record(sql, op, args) as LedgerResult<K>) : fn(sql, ...args)));
+    },
+
+    async sync<K extends SyncOpName>(op: K, args: SyncArgs<K>): Promise<SyncResult<K>> {
+      const fn = (Object.hasOwn(syncOps, op) ? syncOps[op] : undefined) as ((sql: Sql, ...a: unknown[]) => SyncResult<K>) | undefined;
+      if (!fn) throw new StoreError('INVALID_ARGUMENT', `no sync operation ${String(op)}`);
+      if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
+      if (READ_SYNC_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
       return write((sql) => fn(sql, ...args));
     },
 
