@@ -43,8 +43,8 @@ export function credentials(e: Sql): SyncCredentials | undefined {
 }
 
 /** True when `name` is a write that must go through the outbox of this (shared) ledger. */
-export function isSharedWrite(e: Sql, name: LedgerOpName): boolean {
-  return WRITES.has(name) && credentials(e) !== undefined;
+export function isSharedWrite(e: Sql, name: LedgerOpName, shared = (sql: Sql) => credentials(sql) !== undefined): boolean {
+  return WRITES.has(name) && shared(e);
 }
 
 /** Makes this ledger a device of the shared ledger the server answered with. Only an empty ledger joins. */

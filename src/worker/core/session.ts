@@ -5,7 +5,7 @@
  * Calls of this tab run in turn, on the session's FIFO mutex. The RPC layer
  * (rpc/api.ts) checks arguments and dispatches here.
  */
-import type { WorkerEvent, OpenRequest, OpenInfo } from '../../shared/contract';
+import type { ChangeNotice, WorkerEvent, OpenRequest, OpenInfo } from '../../shared/contract';
 import { StoreError } from '../../shared/errors';
 import { Mutex } from '../../shared/mutex';
 import { Commits } from './commit';
@@ -41,6 +41,8 @@ export class Session {
   schemaAhead = false;
   /** Whether the page has live queries: change events cost two messages per commit in every tab, so only then. */
   watching = false;
+  /** Called after every change the open store's copy takes in (its own commits, other tabs', reloads). */
+  onChange: (notice: ChangeNotice) => void = () => {};
   private opened: Opened | undefined;
   private closed = false;
   private checkpointTimer: ReturnType<typeof setInterval> | undefined;
@@ -158,6 +160,7 @@ export class Session {
       replica.onChange = (notice) => {
         if (notice.seq > 0) recovery.noteSeq(notice.seq);
         if (this.watching) this.listener({ type: 'change', notice });
+        this.onChange(notice);
       };
       replica.onSnapshot = (seq, image) => recovery.saveImage(seq, image);
       const checkpoints = new Checkpoints(persistence, options.keepCheckpoints);

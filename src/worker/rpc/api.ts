@@ -5,7 +5,7 @@
  */
 import { ledgerOps, READ_OPS } from '../../ledger/operations';
 import type { WorkerEvent, OpenRequest, LedgerArgs, LedgerOpName, LedgerResult, Rows, SyncArgs, SyncOpName, SyncResult, WorkerApi } from '../../shared/contract';
-import { isSharedWrite, record } from '../../sync/device';
+import { credentials, isSharedWrite, record } from '../../sync/device';
 import { READ_SYNC_OPS, syncOps } from '../../sync/device-ops';
 import { StoreError } from '../../shared/errors';
 import type { RunResult, Sql, SqlParams } from '../../shared/types';
@@ -24,6 +24,18 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
   /** Every call but a write runs in the tab's turn once earlier writes are durable: it never sees one that is not. */
   const turn = <T>(fn: () => T | Promise<T>) => commits.turn(fn);
   const backups = new Backups(session);
+
+  /**
+   * Whether the ledger is shared, asked of SQLite once (two queries, about
+   * 0.1 ms: a third of a transfer's own SQL) and again only after something
+   * touched `sync_state`: a sync step of this tab (at once, before it is
+   * durable), or any change that names it or reloads everything.
+   */
+  let shared: boolean | undefined;
+  session.onChange = (notice) => {
+    if (notice.tables === 'all' || notice.tables.includes('sync_state')) shared = undefined;
+  };
+  const isShared = (sql: Sql) => (shared ??= credentials(sql) !== undefined);
 
   /** A write outside a transaction: its own transaction, refused while this code is older than the schema. */
   const write = <T>(fn: (sql: Sql) => T) => commits.autocommit((engine) => (session.guardWrite(true), fn(engine)));
@@ -96,7 +108,7 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
       if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
       // On a shared ledger a write also queues its op for the server, in the same transaction.
-      return write((sql) => (isSharedWrite(sql, op) ? (record(sql, op, args) as LedgerResult<K>) : fn(sql, ...args)));
+      return write((sql) => (isSharedWrite(sql, op, isShared) ? (record(sql, op, args) as LedgerResult<K>) : fn(sql, ...args)));
     },
 
     async sync<K extends SyncOpName>(op: K, args: SyncArgs<K>): Promise<SyncResult<K>> {
@@ -104,7 +116,10 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
       if (!fn) throw new StoreError('INVALID_ARGUMENT', `no sync operation ${String(op)}`);
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
       if (READ_SYNC_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
-      return write((sql) => fn(sql, ...args));
+      return write((sql) => {
+        shared = undefined; // the step may join: later writes, even before it is durable, must ask again
+        return fn(sql, ...args);
+      });
     },
 
     async compact(): Promise<void> {
