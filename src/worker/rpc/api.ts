@@ -6,6 +6,7 @@
 import { ledgerOps, READ_OPS } from '../../ledger/operations';
 import type { WorkerEvent, OpenRequest, LedgerArgs, LedgerOpName, LedgerResult, Rows, WorkerApi } from '../../shared/contract';
 import { StoreError } from '../../shared/errors';
+import { stage } from '../../shared/stages';
 import type { RunResult, Sql, SqlParams } from '../../shared/types';
 import { Backups } from './backups';
 import { currentVersion } from '../features/migrations';
@@ -92,7 +93,10 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
       if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
       if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
-      return write((sql) => fn(sql, ...args));
+      stage('commit:rpc-in');
+      const result = await write((sql) => fn(sql, ...args));
+      stage('commit:rpc-out');
+      return result;
     },
 
     async compact(): Promise<void> {
