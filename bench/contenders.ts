@@ -6,19 +6,9 @@
 import Dexie, { type Table } from 'dexie';
 import { openLedger, type Ledger } from '../src/index';
 import { FILL_TIME, OPENING_BALANCE, PLAYERS, SQL, accountId, fillOp, fillSql, importOpId, importRows, playerRef, playersSql, randomId, type SqlEngine, type WorkerRequest } from './workload';
+import type { ContenderName } from './meta';
 
-export const CONTENDERS = [
-  'pacioli-strict',
-  'pacioli-relaxed',
-  'dexie-strict',
-  'dexie-relaxed',
-  'wa-batch-strict',
-  'wa-batch-relaxed',
-  'wa-mirror',
-  'sqljs-naive',
-  'sqljs-memory',
-] as const;
-export type ContenderName = (typeof CONTENDERS)[number];
+export { CONTENDERS, type ContenderName } from './meta';
 
 export interface Contender {
   config: string;
@@ -226,7 +216,7 @@ async function sqlContender(engine: SqlEngine, name: string, synchronous: 'full'
     config,
     transfer: (from, to, amount) => w.call({ op: 'transfer', from, to, amount }),
     balance: (ref) => w.call<number>({ op: 'balance', ref }),
-    fill: (from, to) => w.call({ op: 'exec', sql: fillSql(from, to) }),
+    fill: (from, to) => w.call({ op: 'exec', from, to }),
     importRows: (k, rows) => w.call({ op: 'import', opId: importOpId(k), json: JSON.stringify(importRows(k, rows)) }),
     totals: () => w.call<number>({ op: 'totals' }),
     last50: (account) => w.call<number>({ op: 'last50', account }),
@@ -254,6 +244,12 @@ export function open(contender: ContenderName, name: string): Promise<Contender>
       return sqlContender('wa-batch', name, 'normal');
     case 'wa-mirror':
       return sqlContender('wa-mirror', name, 'full');
+    case 'wa-opfs':
+      return sqlContender('wa-opfs', name, 'full');
+    case 'sqlite-wasm-opfs':
+      return sqlContender('sqlite-wasm', name, 'full');
+    case 'pglite-idb':
+      return sqlContender('pglite', name, 'full');
     case 'sqljs-naive':
       return sqlContender('sqljs-naive', name, 'full');
     case 'sqljs-memory':

@@ -200,8 +200,12 @@ const api = {
           }),
       ),
     );
-    // Without its OPFS record, a store whose databases were deleted here opens as new, not as lost.
-    await (await navigator.storage.getDirectory()).removeEntry('pacioli', { recursive: true }).catch(() => undefined);
+    // Everything in OPFS too: Pacioli's records (without its record, a store whose databases were deleted
+    // here opens as new, not as lost) and the OPFS contenders' files.
+    const root = await navigator.storage.getDirectory();
+    const names: string[] = [];
+    for await (const name of (root as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) names.push(name);
+    for (const name of names) await root.removeEntry(name, { recursive: true }).catch(() => undefined);
   },
 
   /** Writes `bytes` random-ish bytes under one key (the raw baseline for cold open). */

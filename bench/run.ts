@@ -14,9 +14,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, arch, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, firefox, type BrowserContext, type Page } from '@playwright/test';
-import { build, createServer, preview } from 'vite';
+import { builtServer, devServer } from './serve';
 import { chromiumLaunch, firefoxLaunch } from '../scripts/browsers';
-import type { ContenderName, Summary, TransferResult } from './main';
+import type { Summary, TransferResult } from './main';
+import { CONTENDERS, type ContenderName } from './meta';
 import { renderHtml, renderMarkdown, computeGoals, type BrowserResult } from './report';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -35,7 +36,7 @@ const FULL = process.env.BENCH_FULL === '1' || process.argv.includes('--full');
 const pick = <T>(smoke: T, normal: T, full: T): T => (SMOKE ? smoke : FULL ? full : normal);
 const MB = 1024 * 1024;
 
-const ALL: ContenderName[] = ['pacioli-strict', 'pacioli-relaxed', 'dexie-strict', 'dexie-relaxed', 'wa-batch-strict', 'wa-batch-relaxed', 'wa-mirror', 'sqljs-naive', 'sqljs-memory'];
+const ALL: ContenderName[] = [...CONTENDERS];
 
 export const params = {
   smoke: SMOKE,
@@ -286,7 +287,7 @@ async function cold(page: Page, coldUrl: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const server = params.serve === 'dev' ? await devServer() : await builtServer();
+  const server = params.serve === 'dev' ? await devServer(ROOT, params.port) : await builtServer(ROOT, params.port);
   const base = `http://localhost:${params.port}`;
   log(`vite on ${base}; params ${JSON.stringify(params)}`);
   const results: BrowserResult[] = [];
@@ -310,44 +311,6 @@ async function main(): Promise<void> {
     for (const e of errors) console.error(`bench error: ${e}`);
     process.exitCode = 1;
   }
-}
-
-/**
- * The bench page as apps ship it: a production build (every contender's
- * page code and workers bundled and minified), served by `vite preview`.
- * Served unbundled by the dev server instead, a cold open measured mostly
- * the module waterfall, which punishes a contender for having many modules.
- */
-async function builtServer(): Promise<{ close(): Promise<void> }> {
-  const outDir = mkdtempSync(join(tmpdir(), 'pacioli-bench-build-'));
-  await build({
-    root: ROOT,
-    configFile: join(ROOT, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, rollupOptions: { input: { bench: join(ROOT, 'bench', 'index.html') } } },
-  });
-  const server = await preview({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { port: params.port, strictPort: true } });
-  return {
-    async close() {
-      await server.close();
-      rmSync(outDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** `BENCH_SERVE=dev`: the dev server, unbundled (quicker to start while working on the suite). */
-async function devServer(): Promise<{ close(): Promise<void> }> {
-  const server = await createServer({
-    root: ROOT,
-    configFile: join(ROOT, 'vite.config.ts'),
-    logLevel: 'warn',
-    // No HMR: an edit under bench/ or src/ during a run must not reload the page mid-measurement.
-    server: { port: params.port, strictPort: true, hmr: false },
-    // wa-sqlite finds its .wasm next to its module (import.meta.url): serve it unbundled.
-    optimizeDeps: { include: ['dexie'], exclude: ['@journeyapps/wa-sqlite'] },
-  });
-  await server.listen();
-  return server;
 }
 
 export type { Summary, TransferResult };
