@@ -7,6 +7,7 @@ import Dexie, { type Table } from 'dexie';
 import { openLedger, type Ledger } from '../src/index';
 import { FILL_TIME, OPENING_BALANCE, PLAYERS, SQL, accountId, fillOp, fillSql, importOpId, importRows, playerRef, playersSql, randomId, type SqlEngine, type WorkerRequest } from './workload';
 import type { ContenderName } from './meta';
+import { stagesWorker } from './probes';
 
 export { CONTENDERS, type ContenderName } from './meta';
 
@@ -26,8 +27,9 @@ export interface Contender {
 
 // ---------------------------------------------------------------- Pacioli
 
-async function pacioli(name: string, durability: 'strict' | 'relaxed'): Promise<Contender & { ledger: Ledger }> {
-  const ledger = await openLedger({ name, durability, txTimeoutMs: 120_000 });
+async function pacioli(name: string, durability: 'strict' | 'relaxed', stages = false): Promise<Contender & { ledger: Ledger }> {
+  // `stages`: the same worker, started under the name that turns its stage marks on (probes.ts).
+  const ledger = await openLedger({ name, durability, txTimeoutMs: 120_000, ...(stages ? { worker: stagesWorker } : {}) });
   const { store } = ledger;
   const [{ n }] = (await store.query<{ n: number }>(`SELECT count(*) AS n FROM account WHERE kind = 'player'`)) as [{ n: number }];
   if (n === 0) await store.run(playersSql());
@@ -228,12 +230,13 @@ async function sqlContender(engine: SqlEngine, name: string, synchronous: 'full'
   };
 }
 
-export function open(contender: ContenderName, name: string): Promise<Contender> {
+/** Opens `contender` on store `name`; `stages` (Pacioli only) turns on its worker's stage marks. */
+export function open(contender: ContenderName, name: string, stages = false): Promise<Contender> {
   switch (contender) {
     case 'pacioli-strict':
-      return pacioli(name, 'strict');
+      return pacioli(name, 'strict', stages);
     case 'pacioli-relaxed':
-      return pacioli(name, 'relaxed');
+      return pacioli(name, 'relaxed', stages);
     case 'dexie-strict':
       return dexie(name, 'strict');
     case 'dexie-relaxed':

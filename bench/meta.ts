@@ -22,12 +22,12 @@ export type ContenderName = (typeof CONTENDERS)[number];
 
 export type PromiseKind = 'fsync-opfs' | 'fsync-idb' | 'idb-relaxed' | 'idb-default' | 'memory';
 
-export const PROMISES: Record<PromiseKind, { text: string; onDisk: boolean }> = {
-  'fsync-opfs': { text: 'on disk: OPFS file flushed (FileSystemSyncAccessHandle.flush(), an fsync)', onDisk: true },
-  'fsync-idb': { text: "on disk: IndexedDB transaction with durability 'strict' (flushed before complete)", onDisk: true },
-  'idb-relaxed': { text: "IndexedDB 'relaxed': committed to the browser, may sit in the OS cache (lost on power failure, not on a crash of the page)", onDisk: false },
-  'idb-default': { text: "IndexedDB with the browser's default durability (strict not asked for)", onDisk: false },
-  memory: { text: 'memory only: nothing survives a reload', onDisk: false },
+export const PROMISES: Record<PromiseKind, { short: string; text: string; onDisk: boolean }> = {
+  'fsync-opfs': { short: 'fsync (OPFS)', text: 'on disk: OPFS file flushed (FileSystemSyncAccessHandle.flush(), an fsync)', onDisk: true },
+  'fsync-idb': { short: 'fsync (IDB strict)', text: "on disk: IndexedDB transaction with durability 'strict' (flushed before complete)", onDisk: true },
+  'idb-relaxed': { short: 'IDB relaxed', text: "IndexedDB 'relaxed': committed to the browser, written, not flushed: an OS crash or power loss may lose it", onDisk: false },
+  'idb-default': { short: 'IDB default', text: "IndexedDB with the browser's default durability (strict not asked for)", onDisk: false },
+  memory: { short: 'memory only', text: 'memory only: nothing survives a reload', onDisk: false },
 };
 
 export const META: Record<ContenderName, { label: string; promise: PromiseKind }> = {
