@@ -11,7 +11,7 @@
  * (see bench/README.md).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, arch, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, arch, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, firefox, type BrowserContext, type Page } from '@playwright/test';
 import { builtServer, devServer } from './serve';
@@ -101,7 +101,7 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
     browser,
     userAgent: '',
     date: new Date().toISOString(),
-    machine: { platform: platform(), release: release(), arch: arch(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: Math.round(totalmem() / 1e9), node: process.version },
+    machine: { platform: platform(), release: release(), arch: arch(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: Math.round(totalmem() / 1e9), node: process.version, loadAtStart: loadavg()[0]!.toFixed(1), loadAtEnd: '' },
     params: { ...params, out: undefined },
     baselines: {},
     transfers: [],
@@ -128,6 +128,7 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
   /** Writes the JSON after every phase, so an interrupted run keeps what it measured. */
   const save = () => {
     result.durationS = (performance.now() - started) / 1000;
+    result.machine.loadAtEnd = loadavg()[0]!.toFixed(1); // other work on the machine shows in the figures
     result.goals = computeGoals(result);
     mkdirSync(params.out, { recursive: true });
     writeFileSync(join(params.out, `${result.date.slice(0, 10)}-${browser}.json`), JSON.stringify(result, null, 2) + '\n');
