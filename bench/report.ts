@@ -64,7 +64,7 @@ export function renderMarkdown(results: BrowserResult[]): string {
     const m = first.machine;
     out.push(`Run ${first.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.platform} ${m.release}, Node ${m.node}. ${first.params.smoke ? '**Smoke run (tiny sizes): the figures mean nothing.**' : first.params.profile === 'full' ? 'Full run (the sizes issue 7 names).' : `Default run: the sizes that fit about 10 minutes on this machine (${(first.params.sizesMB as number[]).join('/')} MB, ${String(first.params.analyticRows)} analytic rows); \`npm run bench:full\` runs the issue's 1/10/50 MB and 1 000 000 rows.`}`, '');
     const load = results.filter((r) => r.machine.loadAtStart !== undefined).map((r) => `${r.browser} ${r.machine.loadAtStart} at its start, ${r.machine.loadAtEnd} at its end`);
-    if (load.length) out.push(`Load average (1 min) on the ${m.cpus} cores: ${load.join('; ')}. Anything above about 2 is other work sharing the machine, and shows in the figures.`, '');
+    if (load.length) out.push(`Load average (1 min) on the ${m.cpus} cores: ${load.join('; ')}. The bench itself keeps it near 2; well above that is other work sharing the machine, which shows in the figures.`, '');
     out.push(`Browsers: ${results.map((r) => `${browserName(r)} (${r.durationS.toFixed(0)} s)`).join(', ')}. Times in ms; p50/p95 over the samples after warm-up. Every contender runs in the same browser run, in its own databases on a persistent (on-disk) profile.`, '');
   }
   out.push('## Goals', '');
