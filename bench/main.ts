@@ -74,6 +74,20 @@ const api = {
     return summarize(out);
   },
 
+  /** One small write and flush() on an OPFS sync access handle in a worker, page to page: the fsync (OPFS) limit. */
+  async rawOpfsFlush(samples: number): Promise<Summary> {
+    const w = new SqlWorker();
+    try {
+      await w.call({ op: 'opfs-open' });
+      for (let i = 0; i < 10; i++) await w.call({ op: 'opfs-put' });
+      const out: number[] = [];
+      for (let i = 0; i < samples; i++) out.push(await timeIt(() => w.call({ op: 'opfs-put' })));
+      return summarize(out);
+    } finally {
+      w.terminate();
+    }
+  },
+
   /** A raw worker postMessage round trip (to an idle worker that answers at once). */
   async postMessageRtt(samples: number): Promise<Summary> {
     const w = new SqlWorker();
@@ -157,7 +171,6 @@ const api = {
       const call = now();
       await c.transfer(a, b, 1);
       commits.push({ call, done: now() });
-      await new Promise((resolve) => setTimeout(resolve, 5)); // the marks leave the worker between commits, not during one
     }
     await collector.stop();
     return { total: summarize(commits.map((x) => x.done - x.call)), stages: commitStages(commits, collector.marks) };

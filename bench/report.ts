@@ -30,7 +30,7 @@ export interface BrowserResult {
   date: string;
   machine: Record<string, string | number>;
   params: Record<string, unknown>;
-  baselines: { rawPutStrict?: Summary; rawPutRelaxed?: Summary; postMessage?: Summary };
+  baselines: { rawPutStrict?: Summary; rawPutRelaxed?: Summary; rawOpfsFlush?: Summary; postMessage?: Summary };
   transfers: (TransferResult & { sizeMB: number })[];
   cold: { contender: string; sizeMB: number; ms: number; bytes?: number }[];
   analytic: AnalyticResult[];
@@ -91,6 +91,7 @@ export function renderMarkdown(results: BrowserResult[]): string {
     const bl: [string, Summary | undefined][] = [
       ['one raw IndexedDB put transaction, strict', b.rawPutStrict],
       ['one raw IndexedDB put transaction, relaxed', b.rawPutRelaxed],
+      ['one raw OPFS write + flush() on a sync access handle, in a worker, page to page', b.rawOpfsFlush],
       ['raw worker postMessage round trip', b.postMessage],
     ];
     for (const [w, s] of bl) out.push(`| ${w} | ${f(s?.p50, 3)} | ${f(s?.p95, 3)} | ${s?.n ?? 'not measured'} |`);
@@ -171,6 +172,7 @@ export function renderHtml(results: BrowserResult[]): string {
     const base = [
       ...(r.baselines.rawPutStrict ? [{ label: 'raw IndexedDB put (strict)', value: r.baselines.rawPutStrict.p50 }] : []),
       ...(r.baselines.rawPutRelaxed ? [{ label: 'raw IndexedDB put (relaxed)', value: r.baselines.rawPutRelaxed.p50 }] : []),
+      ...(r.baselines.rawOpfsFlush ? [{ label: 'raw OPFS write + flush', value: r.baselines.rawOpfsFlush.p50 }] : []),
     ];
     for (const s of sizes) {
       charts.push(bars(`Durable transfer p50 at ${s} MB, ms`, [...r.transfers.filter((t) => t.sizeMB === s).map((t) => ({ label: label(t.contender), value: t.transfer.p50 })), ...base], 'ms'));

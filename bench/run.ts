@@ -170,6 +170,7 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
     const n = params.baselineSamples;
     result.baselines.rawPutStrict = await attempt('raw IndexedDB put (strict)', () => page.evaluate((n) => window.bench.rawPut('strict', n), n));
     result.baselines.rawPutRelaxed = await attempt('raw IndexedDB put (relaxed)', () => page.evaluate((n) => window.bench.rawPut('relaxed', n), n));
+    result.baselines.rawOpfsFlush = await attempt('raw OPFS write + flush', () => page.evaluate((n) => window.bench.rawOpfsFlush(n), n));
     result.baselines.postMessage = await attempt('postMessage round trip', () => page.evaluate((n) => window.bench.postMessageRtt(n * 3), n));
     await page.evaluate(() => window.bench.wipe());
     log(`${browser}: baselines`, JSON.stringify(result.baselines, (k, v) => (typeof v === 'number' && k !== 'n' ? +v.toFixed(3) : v)));

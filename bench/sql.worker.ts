@@ -39,9 +39,22 @@ async function inTransaction(d: Db, fn: () => Promise<void>): Promise<void> {
 }
 
 let db: Db | undefined;
+/** The raw OPFS baseline: one small write at the end of a file and a flush, on a sync access handle. */
+let raw: FileSystemSyncAccessHandle | undefined;
+const RAW_RECORD = new Uint8Array(64);
 
 async function handle(req: WorkerRequest): Promise<unknown> {
   if (req.op === 'ping') return null;
+  if (req.op === 'opfs-open') {
+    const file = await (await navigator.storage.getDirectory()).getFileHandle('bench-raw-opfs', { create: true });
+    raw = await file.createSyncAccessHandle();
+    return null;
+  }
+  if (req.op === 'opfs-put') {
+    raw!.write(crypto.getRandomValues(RAW_RECORD), { at: raw!.getSize() });
+    raw!.flush();
+    return null;
+  }
   if (req.op === 'open') {
     db = await openEngine(req.engine, req.name, req.synchronous);
     if (req.engine !== 'pglite') await db.exec('PRAGMA foreign_keys = ON');

@@ -102,4 +102,6 @@ export type WorkerRequest =
   | { op: 'last50'; account: number }
   | { op: 'size' }
   | { op: 'ping' }
+  | { op: 'opfs-open' }
+  | { op: 'opfs-put' }
   | { op: 'close' };
