@@ -23,7 +23,7 @@ export interface PhaseContext {
 
 /** Workload 8: 10 callers in one tab, each making its transfers one after another, against one caller. */
 export async function callersPhase(ctx: PhaseContext): Promise<void> {
-  for (const contender of ctx.params.contentionContenders) {
+  for (const contender of ctx.params.callersContenders) {
     if (!ctx.params.contenders.includes(contender)) continue;
     await ctx.attempt(`callers ${contender}`, async () => {
       const name = `w8-${contender}`;

@@ -65,6 +65,8 @@ export const params = {
   callers: num('BENCH_CALLERS', 10),
   callerTransfers: num('BENCH_CALLER_TRANSFERS', pick(100, 10, 100)),
   contentionPlayers: num('BENCH_CONTENTION_PLAYERS', 8),
+  /** Workload 8's contenders: a SQL worker answers one request at a time, so this shows what batching buys. */
+  callersContenders: list('BENCH_CALLERS_CONTENDERS', SMOKE ? 'pacioli-strict' : 'pacioli-strict,dexie-strict,wa-opfs,sqlite-wasm-opfs') as ContenderName[],
   contentionContenders: list('BENCH_CONTENTION_CONTENDERS', SMOKE ? 'pacioli-strict' : 'pacioli-strict,dexie-strict') as ContenderName[],
   /**
    * Contenders run at sizes of 20 MB and more (filling 50 MB of Dexie takes ~1.5 min here): those the goals need
