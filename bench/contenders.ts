@@ -6,19 +6,10 @@
 import Dexie, { type Table } from 'dexie';
 import { openLedger, type Ledger } from '../src/index';
 import { FILL_TIME, OPENING_BALANCE, PLAYERS, SQL, accountId, fillOp, fillSql, importOpId, importRows, playerRef, playersSql, randomId, type SqlEngine, type WorkerRequest } from './workload';
+import type { ContenderName } from './meta';
+import { stagesWorker } from './probes';
 
-export const CONTENDERS = [
-  'pacioli-strict',
-  'pacioli-relaxed',
-  'dexie-strict',
-  'dexie-relaxed',
-  'wa-batch-strict',
-  'wa-batch-relaxed',
-  'wa-mirror',
-  'sqljs-naive',
-  'sqljs-memory',
-] as const;
-export type ContenderName = (typeof CONTENDERS)[number];
+export { CONTENDERS, type ContenderName } from './meta';
 
 export interface Contender {
   config: string;
@@ -36,8 +27,9 @@ export interface Contender {
 
 // ---------------------------------------------------------------- Pacioli
 
-async function pacioli(name: string, durability: 'strict' | 'relaxed'): Promise<Contender & { ledger: Ledger }> {
-  const ledger = await openLedger({ name, durability, txTimeoutMs: 120_000 });
+async function pacioli(name: string, durability: 'strict' | 'relaxed', stages = false): Promise<Contender & { ledger: Ledger }> {
+  // `stages`: the same worker, started under the name that turns its stage marks on (probes.ts).
+  const ledger = await openLedger({ name, durability, txTimeoutMs: 120_000, ...(stages ? { worker: stagesWorker } : {}) });
   const { store } = ledger;
   const [{ n }] = (await store.query<{ n: number }>(`SELECT count(*) AS n FROM account WHERE kind = 'player'`)) as [{ n: number }];
   if (n === 0) await store.run(playersSql());
@@ -226,7 +218,7 @@ async function sqlContender(engine: SqlEngine, name: string, synchronous: 'full'
     config,
     transfer: (from, to, amount) => w.call({ op: 'transfer', from, to, amount }),
     balance: (ref) => w.call<number>({ op: 'balance', ref }),
-    fill: (from, to) => w.call({ op: 'exec', sql: fillSql(from, to) }),
+    fill: (from, to) => w.call({ op: 'exec', from, to }),
     importRows: (k, rows) => w.call({ op: 'import', opId: importOpId(k), json: JSON.stringify(importRows(k, rows)) }),
     totals: () => w.call<number>({ op: 'totals' }),
     last50: (account) => w.call<number>({ op: 'last50', account }),
@@ -238,12 +230,13 @@ async function sqlContender(engine: SqlEngine, name: string, synchronous: 'full'
   };
 }
 
-export function open(contender: ContenderName, name: string): Promise<Contender> {
+/** Opens `contender` on store `name`; `stages` (Pacioli only) turns on its worker's stage marks. */
+export function open(contender: ContenderName, name: string, stages = false): Promise<Contender> {
   switch (contender) {
     case 'pacioli-strict':
-      return pacioli(name, 'strict');
+      return pacioli(name, 'strict', stages);
     case 'pacioli-relaxed':
-      return pacioli(name, 'relaxed');
+      return pacioli(name, 'relaxed', stages);
     case 'dexie-strict':
       return dexie(name, 'strict');
     case 'dexie-relaxed':
@@ -254,6 +247,12 @@ export function open(contender: ContenderName, name: string): Promise<Contender>
       return sqlContender('wa-batch', name, 'normal');
     case 'wa-mirror':
       return sqlContender('wa-mirror', name, 'full');
+    case 'wa-opfs':
+      return sqlContender('wa-opfs', name, 'full');
+    case 'sqlite-wasm-opfs':
+      return sqlContender('sqlite-wasm', name, 'full');
+    case 'pglite-idb':
+      return sqlContender('pglite', name, 'full');
     case 'sqljs-naive':
       return sqlContender('sqljs-naive', name, 'full');
     case 'sqljs-memory':

@@ -3,12 +3,20 @@
  * ledger workloads (see workload.ts); bench/run.ts drives them through
  * `window.bench`.
  */
-import { get, set, createStore } from 'idb-keyval';
+import { set, createStore } from 'idb-keyval';
 import type { Ledger } from '../src/index';
 import { open, SqlWorker, type Contender, type ContenderName } from './contenders';
 import { BYTES_PER_OP, FILL_CHUNK, PLAYERS, accountId, playerRef } from './workload';
+import { collectMarks, commitStages, memory, now, type MemorySample, type StageRow } from './probes';
+import { pair, rng, summarize, timeIt, type Summary } from './sampling';
+import { coldOpen } from './cold';
+
+export type { Summary } from './sampling';
 
 export type { ContenderName } from './contenders';
+
+/** When this page's script began to run (the cold open's first page mark). */
+const scriptStart = now();
 
 /**
  * Between filling a store and timing it: the contender's own background
@@ -24,69 +32,10 @@ async function settle(c: Contender): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
-export interface Summary {
-  n: number;
-  p50: number;
-  p95: number;
-  mean: number;
-  min: number;
-  max: number;
-}
-
-function summarize(samples: number[]): Summary {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? NaN;
-  return { n: s.length, p50: q(0.5), p95: q(0.95), mean: s.reduce((a, b) => a + b, 0) / (s.length || 1), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pair(r: () => number, players = PLAYERS): [string, string] {
-  const a = Math.floor(r() * players);
-  let b = Math.floor(r() * (players - 1));
-  if (b >= a) b++;
-  return [playerRef(a), playerRef(b)];
-}
-
-
 // ---------------------------------------------------------------- workloads
 
 const opened = new Map<string, Contender>();
 
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
-
-async function memory(): Promise<{ bytes: number; source: string } | null> {
-  const p = performance as Performance & {
-    measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>;
-    memory?: { usedJSHeapSize: number };
-  };
-  if (typeof p.measureUserAgentSpecificMemory === 'function' && crossOriginIsolated) {
-    try {
-      const r = await Promise.race([
-        p.measureUserAgentSpecificMemory(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 20_000)),
-      ]);
-      return { bytes: r.bytes, source: 'performance.measureUserAgentSpecificMemory() (page and its workers)' };
-    } catch {
-      /* fall through */
-    }
-  }
-  if (p.memory) return { bytes: p.memory.usedJSHeapSize, source: 'performance.memory.usedJSHeapSize (page JS heap only, not workers)' };
-  return null;
-}
 
 export interface TransferResult {
   contender: ContenderName;
@@ -123,6 +72,20 @@ const api = {
     for (let i = 0; i < samples; i++) out.push(await timeIt(once));
     db.close();
     return summarize(out);
+  },
+
+  /** One small write and flush() on an OPFS sync access handle in a worker, page to page: the fsync (OPFS) limit. */
+  async rawOpfsFlush(samples: number): Promise<Summary> {
+    const w = new SqlWorker();
+    try {
+      await w.call({ op: 'opfs-open' });
+      for (let i = 0; i < 10; i++) await w.call({ op: 'opfs-put' });
+      const out: number[] = [];
+      for (let i = 0; i < samples; i++) out.push(await timeIt(() => w.call({ op: 'opfs-put' })));
+      return summarize(out);
+    } finally {
+      w.terminate();
+    }
   },
 
   /** A raw worker postMessage round trip (to an idle worker that answers at once). */
@@ -180,6 +143,39 @@ const api = {
     return { exportMs, restoreMs, backupBytes: bytes.byteLength, memory: mem };
   },
 
+  /** Page-plus-workers memory of this tab, or null where the browser reports none. */
+  memoryNow: (): Promise<MemorySample | null> => memory(),
+
+  /** Opens `contender` on `name` in this tab (another tab of the memory workload) and reads one balance. */
+  async openAndRead(contender: ContenderName, name: string): Promise<void> {
+    const c = opened.get(name) ?? (await open(contender, name));
+    opened.set(name, c);
+    await c.balance(playerRef(3));
+  },
+
+  /**
+   * The single-commit breakdown: reopens Pacioli's store `name` with its
+   * worker's stage marks on (closing the timed one first), and times
+   * `samples` transfers stage by stage after a warm-up.
+   */
+  async commitStages(o: { contender: ContenderName; name: string; samples: number }): Promise<{ total: Summary; stages: StageRow[] }> {
+    await api.close(o.name);
+    const c = await open(o.contender, o.name, true);
+    opened.set(o.name, c);
+    const r = rng(99);
+    for (let i = 0; i < 10; i++) await c.transfer(...pair(r), 1);
+    const collector = collectMarks();
+    const commits: { call: number; done: number }[] = [];
+    for (let i = 0; i < o.samples; i++) {
+      const [a, b] = pair(r);
+      const call = now();
+      await c.transfer(a, b, 1);
+      commits.push({ call, done: now() });
+    }
+    await collector.stop();
+    return { total: summarize(commits.map((x) => x.done - x.call)), stages: commitStages(commits, collector.marks) };
+  },
+
   async close(name: string): Promise<void> {
     const c = opened.get(name);
     opened.delete(name);
@@ -200,8 +196,12 @@ const api = {
           }),
       ),
     );
-    // Without its OPFS record, a store whose databases were deleted here opens as new, not as lost.
-    await (await navigator.storage.getDirectory()).removeEntry('pacioli', { recursive: true }).catch(() => undefined);
+    // Everything in OPFS too: Pacioli's records (without its record, a store whose databases were deleted
+    // here opens as new, not as lost) and the OPFS contenders' files.
+    const root = await navigator.storage.getDirectory();
+    const names: string[] = [];
+    for await (const name of (root as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) names.push(name);
+    for (const name of names) await root.removeEntry(name, { recursive: true }).catch(() => undefined);
   },
 
   /** Writes `bytes` random-ish bytes under one key (the raw baseline for cold open). */
@@ -285,38 +285,12 @@ async function transferLoop(c: Contender, r: ReturnType<typeof rng>, players: nu
   return { committed, failed };
 }
 
-/** Cold open: this page load was navigated with ?cold=<contender>&name=<name>; time to the first answered query. */
-async function coldOpen(): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  const which = params.get('cold');
-  if (!which) return;
-  try {
-    let first: number;
-    let close: () => Promise<void>;
-    if (which === 'raw') {
-      const data = await get<Uint8Array>('blob', createStore('bench-raw-cold', 'kv'));
-      if (!data) throw new Error('no raw blob');
-      first = performance.now();
-      close = async () => undefined;
-    } else {
-      const c = await open(which as ContenderName, params.get('name')!);
-      await c.balance(playerRef(1));
-      first = performance.now();
-      close = () => c.close();
-    }
-    await close();
-    window.benchCold = { ms: first };
-  } catch (e) {
-    window.benchCold = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-  }
-}
-
 declare global {
   interface Window {
     bench: BenchApi;
-    benchCold?: { ms?: number; error?: string };
+    benchCold?: { ms?: number; error?: string; stages?: { mark: string; ms: number }[] };
   }
 }
 
 window.bench = api;
-void coldOpen().finally(() => document.body.setAttribute('data-ready', '1'));
+void coldOpen(scriptStart).finally(() => document.body.setAttribute('data-ready', '1'));

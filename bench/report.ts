@@ -4,14 +4,12 @@
  * results/<files>.json` re-renders reports from saved JSON.
  */
 import type { ContenderName, Summary, TransferResult } from './main';
+import { computeGoals, type Goal } from './goals';
+import { CONTENDERS, META, PROMISES } from './meta';
+import type { StageRow } from './probes';
+import { renderBreakdowns, renderMemory } from './report-extra';
 
-export interface Goal {
-  goal: string;
-  value: number | null;
-  target: string;
-  met: boolean;
-  note?: string;
-}
+export { computeGoals, type Goal };
 
 export interface AnalyticResult {
   contender: ContenderName;
@@ -32,12 +30,16 @@ export interface BrowserResult {
   date: string;
   machine: Record<string, string | number>;
   params: Record<string, unknown>;
-  baselines: { rawPutStrict?: Summary; rawPutRelaxed?: Summary; postMessage?: Summary };
+  baselines: { rawPutStrict?: Summary; rawPutRelaxed?: Summary; rawOpfsFlush?: Summary; postMessage?: Summary };
   transfers: (TransferResult & { sizeMB: number })[];
   cold: { contender: string; sizeMB: number; ms: number; bytes?: number }[];
   analytic: AnalyticResult[];
   callers: { contender: string; callers: number; each: number; one: { committed: number; failed: number; ms: number; tps: number }; many: { committed: number; failed: number; ms: number; tps: number }; ratio: number }[];
   contention: { contender: string; tabs: number; players: number; ms: number; oneTab: { committed: number; failed: number; ms: number; tps: number }; manyTabs: { committed: number; failed: number; ms: number; tps: number }[]; manyTps: number; ratio: number }[];
+  /** Page-plus-workers bytes with the largest store open in one tab and in `tabs` tabs (null: not reported). */
+  memory: { contender: string; sizeMB: number; tabs: number; oneTab: number | null; manyTabs: number | null; perTab: number[]; source: string; note?: string }[];
+  commitStages: { sizeMB: number; total: Summary; stages: StageRow[] }[];
+  coldStages: { sizeMB: number; ms: number; stages: { mark: string; ms: number }[] }[];
   backup: { sizeMB: number; exportMs: number; restoreMs: number; backupBytes: number; memory: { phase: string; bytes: number; source: string }[] } | null;
   errors: { what: string; error: string }[];
   notMeasured: { what: string; reason: string }[];
@@ -45,76 +47,10 @@ export interface BrowserResult {
   durationS: number;
 }
 
-const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+export const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
-function goal(name: string, value: number | null, target: string, ok: (v: number) => boolean, missing: string): Goal {
-  if (value === null || !Number.isFinite(value)) return { goal: name, value: null, target, met: false, note: `not measured: ${missing}` };
-  return { goal: name, value: +value.toFixed(3), target, met: ok(value) };
-}
-
-export function computeGoals(r: BrowserResult): Goal[] {
-  const goals: Goal[] = [];
-  const sizes = [...new Set(r.transfers.map((t) => t.sizeMB))].sort((a, b) => a - b);
-  const p50 = (c: string, s: number) => r.transfers.find((t) => t.contender === c && t.sizeMB === s)?.transfer.p50 ?? null;
-  const ratio = (a: number | null, b: number | null | undefined) => (a === null || b === null || b === undefined ? null : a / b);
-  const why = (c: string, s?: number) => {
-    const e = r.errors.find((x) => x.what.includes(c) && (s === undefined || x.what.includes(`@ ${s} MB`)));
-    if (e) return `${c} failed: ${e.error}`;
-    const n = r.notMeasured.find((x) => x.what.includes(c) && (s === undefined || x.what.includes(`@ ${s} MB`))) ?? r.notMeasured.find((x) => x.what === 'rest of the run');
-    return n ? n.reason : `${c} not run`;
-  };
-  for (const s of sizes.length ? sizes : [1]) {
-    const p = p50('pacioli-strict', s);
-    goals.push(goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / Dexie (strict)`, ratio(p, p50('dexie-strict', s)), '≤ 1.0', (v) => v <= 1.0, p === null ? why('pacioli-strict', s) : why('dexie-strict', s)));
-    goals.push(goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / wa-sqlite IDBBatchAtomicVFS (synchronous=full)`, ratio(p, p50('wa-batch-strict', s)), '≤ 1.0', (v) => v <= 1.0, p === null ? why('pacioli-strict', s) : why('wa-batch-strict', s)));
-    goals.push(goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / one raw IndexedDB put transaction (strict)`, ratio(p, r.baselines.rawPutStrict?.p50), '≤ 3.0', (v) => v <= 3.0, 'baseline or Pacioli missing'));
-  }
-  const lo = sizes[0];
-  const hi = sizes[sizes.length - 1];
-  goals.push(
-    goal(
-      `commit cost flat: Pacioli (strict) transfer p50 at ${hi} MB / at ${lo} MB`,
-      lo !== undefined && hi !== undefined && hi > lo ? ratio(p50('pacioli-strict', hi), p50('pacioli-strict', lo)) : null,
-      '≤ 1.3',
-      (v) => v <= 1.3,
-      'needs two sizes',
-    ),
-  );
-  const read = lo === undefined ? undefined : r.transfers.find((t) => t.contender === 'pacioli-strict' && t.sizeMB === lo)?.read.p50;
-  goals.push(goal(`point read p50 at ${lo ?? '?'} MB: Pacioli / raw postMessage round trip`, ratio(read ?? null, r.baselines.postMessage?.p50), '≤ 4.0', (v) => v <= 4.0, 'Pacioli or baseline missing'));
-  const a = (c: string) => r.analytic.find((x) => x.contender === c);
-  const pa = a('pacioli-strict');
-  const da = a('dexie-strict');
-  goals.push(goal(`bulk import (${String(r.params.importRows)} rows, one transaction): Pacioli rows/s / Dexie bulkAdd rows/s`, pa && da ? pa.rowsPerSecond / da.rowsPerSecond : null, '≥ 3.0', (v) => v >= 3.0, pa ? why('dexie-strict') : why('pacioli-strict')));
-  goals.push(goal(`analytical read, per-player totals over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.totalsMs.p50 / pa.totalsMs.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
-  goals.push(goal(`analytical read, last 50 entries of one player over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.last50Ms.p50 / pa.last50Ms.p50 : null, '≥ 10.0', (v) => v >= 10.0, pa ? why('dexie-strict') : why('pacioli-strict')));
-  const coldSizes = [...new Set(r.cold.map((c) => c.sizeMB))].sort((x, y) => x - y);
-  const cs = coldSizes[coldSizes.length - 1];
-  const pc = r.cold.find((c) => c.contender === 'pacioli-strict' && c.sizeMB === cs)?.ms ?? null;
-  const rc = r.cold.find((c) => c.contender === 'raw-idb-read' && c.sizeMB === cs)?.ms;
-  goals.push(goal(`cold open at ${cs ?? '?'} MB: Pacioli / raw IndexedDB read of the same bytes`, ratio(pc, rc), '≤ 2.0', (v) => v <= 2.0, why('cold open pacioli-strict')));
-  const pcall = (r.callers ?? []).find((c) => c.contender === 'pacioli-strict');
-  const dcall = (r.callers ?? []).find((c) => c.contender === 'dexie-strict');
-  goals.push(goal(`concurrent callers: Pacioli (strict) ${pcall?.callers ?? 10} callers in one tab, transfers/s / its one caller's`, pcall ? pcall.ratio : null, '≥ 4.0', (v) => v >= 4.0, why('callers pacioli-strict')));
-  goals.push(goal(`concurrent callers: Pacioli (strict) / Dexie (strict), ${pcall?.callers ?? 10} callers in one tab, transfers/s`, pcall && dcall ? pcall.many.tps / dcall.many.tps : null, '≥ 4.0', (v) => v >= 4.0, pcall ? why('callers dexie-strict') : why('callers pacioli-strict')));
-  const ct = r.contention.find((c) => c.contender === 'pacioli-strict');
-  goals.push(goal(`contention: Pacioli (strict) ${ct?.tabs ?? 4} tabs total transfers/s / one tab's`, ct ? ct.ratio : null, '≥ 0.5', (v) => v >= 0.5, why('contention pacioli-strict')));
-  return goals;
-}
-
-const LABEL: Record<string, string> = {
-  'pacioli-strict': 'Pacioli (strict)',
-  'pacioli-relaxed': 'Pacioli (relaxed)',
-  'dexie-strict': 'Dexie (strict)',
-  'dexie-relaxed': 'Dexie (relaxed)',
-  'wa-batch-strict': 'wa-sqlite IDBBatchAtomicVFS (full)',
-  'wa-batch-relaxed': 'wa-sqlite IDBBatchAtomicVFS (normal)',
-  'wa-mirror': 'wa-sqlite IDBMirrorVFS (full)',
-  'sqljs-naive': 'sql.js naive (export per commit)',
-  'sqljs-memory': 'sql.js in memory (no persistence)',
-  'raw-idb-read': 'raw IndexedDB read of the same bytes',
-};
-const label = (c: string) => LABEL[c] ?? c;
+const label = (c: string) => (c === 'raw-idb-read' ? 'raw IndexedDB read of the same bytes' : (META[c as ContenderName]?.label ?? c));
+const promiseOf = (c: string) => (META[c as ContenderName] ? PROMISES[META[c as ContenderName].promise].short : '—');
 const browserName = (r: BrowserResult) => {
   const m = /(HeadlessChrome|Chrome|Firefox)\/([\d.]+)/.exec(r.userAgent);
   return m ? `${r.browser} ${m[2]}` : r.browser;
@@ -127,6 +63,8 @@ export function renderMarkdown(results: BrowserResult[]): string {
   if (first) {
     const m = first.machine;
     out.push(`Run ${first.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.platform} ${m.release}, Node ${m.node}. ${first.params.smoke ? '**Smoke run (tiny sizes): the figures mean nothing.**' : first.params.profile === 'full' ? 'Full run (the sizes issue 7 names).' : `Default run: the sizes that fit about 10 minutes on this machine (${(first.params.sizesMB as number[]).join('/')} MB, ${String(first.params.analyticRows)} analytic rows); \`npm run bench:full\` runs the issue's 1/10/50 MB and 1 000 000 rows.`}`, '');
+    const load = results.filter((r) => r.machine.loadAtStart !== undefined).map((r) => `${r.browser} ${r.machine.loadAtStart} at its start, ${r.machine.loadAtEnd} at its end`);
+    if (load.length) out.push(`Load average (1 min) on the ${m.cpus} cores: ${load.join('; ')}. The bench itself keeps it near 2; well above that is other work sharing the machine, which shows in the figures.`, '');
     out.push(`Browsers: ${results.map((r) => `${browserName(r)} (${r.durationS.toFixed(0)} s)`).join(', ')}. Times in ms; p50/p95 over the samples after warm-up. Every contender runs in the same browser run, in its own databases on a persistent (on-disk) profile.`, '');
   }
   out.push('## Goals', '');
@@ -137,10 +75,15 @@ export function renderMarkdown(results: BrowserResult[]): string {
       const g = r.goals.find((x) => x.goal === n);
       if (!g) return '—';
       if (g.value === null) return `not measured (${g.note?.replace(/^not measured: /, '')})`;
-      return `${f(g.value)} ${g.met ? '✅ met' : '❌ not met'}`;
+      return `${f(g.value)} ${g.met ? '✅ met' : '❌ not met'}${g.note ? ` (${g.note})` : ''}`;
     });
     out.push(`| ${n} | ${results[0]?.goals.find((g) => g.goal === n)?.target ?? ''} | ${cells.join(' | ')} |`);
   }
+  out.push('', '## Contenders: what "done" means, and the configuration', '', 'Goals on durable transfers compare Pacioli (strict) only with the contenders whose "done" means the change is on disk (fsync); the others are shown beside them.', '');
+  out.push('| contender | done means | configuration |', '|---|---|---|');
+  const configs = new Map<string, string>();
+  for (const r of results) for (const t of [...r.transfers, ...r.analytic]) if (!configs.has(t.contender)) configs.set(t.contender, t.config);
+  for (const c of CONTENDERS) if (configs.has(c)) out.push(`| ${label(c)} | ${PROMISES[META[c].promise].text} | ${configs.get(c)} |`);
   for (const r of results) {
     out.push('', `## ${browserName(r)}`, '', `User agent: \`${r.userAgent}\``, '');
     const b = r.baselines;
@@ -148,15 +91,16 @@ export function renderMarkdown(results: BrowserResult[]): string {
     const bl: [string, Summary | undefined][] = [
       ['one raw IndexedDB put transaction, strict', b.rawPutStrict],
       ['one raw IndexedDB put transaction, relaxed', b.rawPutRelaxed],
+      ['one raw OPFS write + flush() on a sync access handle, in a worker, page to page', b.rawOpfsFlush],
       ['raw worker postMessage round trip', b.postMessage],
     ];
     for (const [w, s] of bl) out.push(`| ${w} | ${f(s?.p50, 3)} | ${f(s?.p95, 3)} | ${s?.n ?? 'not measured'} |`);
     out.push('', '### 1–2. Durable transfer and point read', '');
-    out.push('| contender | size | file MB | fill s | transfer p50 | transfer p95 | n | × Pacioli strict p50 | read p50 | read p95 |', '|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| contender | done means | size | file MB | fill s | transfer p50 | p95 | p99 | n | × Pacioli strict p50 | read p50 | read p95 |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const t of r.transfers) {
       const base = r.transfers.find((x) => x.contender === 'pacioli-strict' && x.sizeMB === t.sizeMB)?.transfer.p50;
       out.push(
-        `| ${label(t.contender)} | ${t.sizeMB} MB | ${f(t.dbBytes / 1048576, 1)} | ${f(t.fillMs / 1000, 1)} | ${f(t.transfer.p50)} | ${f(t.transfer.p95)} | ${t.transfer.n} | ${base ? f(t.transfer.p50 / base) : '—'} | ${f(t.read.p50, 3)} | ${f(t.read.p95, 3)} |`,
+        `| ${label(t.contender)} | ${promiseOf(t.contender)} | ${t.sizeMB} MB | ${f(t.dbBytes / 1048576, 1)} | ${f(t.fillMs / 1000, 1)} | ${f(t.transfer.p50)} | ${f(t.transfer.p95)} | ${f(t.transfer.p99)} | ${t.transfer.n} | ${base ? f(t.transfer.p50 / base) : '—'} | ${f(t.read.p50, 3)} | ${f(t.read.p95, 3)} |`,
       );
     }
     out.push('', '### 3–4. Bulk import and analytical reads', '');
@@ -176,6 +120,7 @@ export function renderMarkdown(results: BrowserResult[]): string {
       out.push(`| ${label(c.contender)} | ${c.players} | ${f(c.oneTab.tps, 0)} | ${c.tabs} tabs: ${f(c.manyTps, 0)} | ${c.manyTabs.map((x) => f(x.tps, 0)).join(', ')} | ${f(c.ratio)} | ${c.manyTabs.reduce((s, x) => s + x.failed, 0)} |`);
     }
     if (r.contention.length === 0) out.push('| not measured | | | | | | |');
+    out.push(...renderMemory(r), ...renderBreakdowns(r));
     out.push('', '### 7. Backup', '');
     if (r.backup) {
       const bk = r.backup;
@@ -185,10 +130,6 @@ export function renderMarkdown(results: BrowserResult[]): string {
         for (const m of bk.memory) out.push(`- ${m.phase}: ${f(m.bytes / 1048576, 1)} MB`);
       } else out.push('Peak memory: not reported by this browser (no `performance.measureUserAgentSpecificMemory()` or `performance.memory`).');
     } else out.push('Not measured.');
-    out.push('', '### Configurations', '');
-    const configs = new Map<string, string>();
-    for (const t of [...r.transfers, ...r.analytic]) configs.set(t.contender, t.config);
-    for (const [c, cfg] of configs) out.push(`- **${label(c)}**: ${cfg}`);
     if (r.errors.length || r.notMeasured.length) {
       out.push('', '### Not run / failed', '');
       for (const e of r.errors) out.push(`- ${e.what}: not run: ${e.error}`);
@@ -231,6 +172,7 @@ export function renderHtml(results: BrowserResult[]): string {
     const base = [
       ...(r.baselines.rawPutStrict ? [{ label: 'raw IndexedDB put (strict)', value: r.baselines.rawPutStrict.p50 }] : []),
       ...(r.baselines.rawPutRelaxed ? [{ label: 'raw IndexedDB put (relaxed)', value: r.baselines.rawPutRelaxed.p50 }] : []),
+      ...(r.baselines.rawOpfsFlush ? [{ label: 'raw OPFS write + flush', value: r.baselines.rawOpfsFlush.p50 }] : []),
     ];
     for (const s of sizes) {
       charts.push(bars(`Durable transfer p50 at ${s} MB, ms`, [...r.transfers.filter((t) => t.sizeMB === s).map((t) => ({ label: label(t.contender), value: t.transfer.p50 })), ...base], 'ms'));

@@ -91,10 +91,10 @@ export function randomId(): string {
 }
 
 /** Messages to the SQL worker (wa-sqlite and sql.js contenders). */
-export type SqlEngine = 'wa-batch' | 'wa-mirror' | 'sqljs-naive' | 'sqljs-memory';
+export type SqlEngine = 'wa-batch' | 'wa-mirror' | 'wa-opfs' | 'sqlite-wasm' | 'pglite' | 'sqljs-naive' | 'sqljs-memory';
 export type WorkerRequest =
   | { op: 'open'; engine: SqlEngine; name: string; synchronous: 'full' | 'normal' }
-  | { op: 'exec'; sql: string }
+  | { op: 'exec'; from: number; to: number }
   | { op: 'transfer'; from: string; to: string; amount: number }
   | { op: 'balance'; ref: string }
   | { op: 'import'; opId: string; json: string }
@@ -102,4 +102,6 @@ export type WorkerRequest =
   | { op: 'last50'; account: number }
   | { op: 'size' }
   | { op: 'ping' }
+  | { op: 'opfs-open' }
+  | { op: 'opfs-put' }
   | { op: 'close' };

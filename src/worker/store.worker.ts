@@ -7,12 +7,16 @@ import { expose } from 'comlink';
 import initSqlJs from 'sql.js';
 import wasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { ledgerBackupCheck } from '../ledger/backup-check';
+import { enableStages, stage, STAGES_WORKER_NAME } from '../shared/stages';
 import { installErrorTransfer } from '../shared/wire';
 import { registerBackupCheck } from './features/backup-checks';
 import { withErrorBoundary } from './rpc/boundary';
 import { asSqlJs } from './sql/sqljs';
 import { createWorkerApi } from './rpc/api';
 
+// The benchmark's stage breakdowns (shared/stages.ts): off unless started under this name.
+if (self.name === STAGES_WORKER_NAME) enableStages();
+stage('open:worker-started');
 installErrorTransfer();
 // Domains register what backup verification must check beyond the store's own rules.
 registerBackupCheck(ledgerBackupCheck);

@@ -18,6 +18,7 @@
  * a lease goes alone, fenced, and may be retried (commit.ts).
  */
 import { toStoreError, type StoreError } from '../../shared/errors';
+import { stage } from '../../shared/stages';
 import type { Replica } from './replica';
 
 /** A write committed in SQLite, waiting for its entry to be durable. */
@@ -60,7 +61,9 @@ export class GroupCommit {
       const batch = this.queue;
       this.queue = [];
       try {
+        stage('commit:idb-start');
         await this.replica().persistence.append(...batch.map(({ seq, entry }) => ({ seq, bytes: entry })));
+        stage('commit:idb-done');
       } catch (error) {
         this.epoch++;
         this.failure = toStoreError(error, 'PERSIST_FAILED');

@@ -14,6 +14,7 @@
  */
 import { StoreError, toStoreError } from '../../shared/errors';
 import type { ChangeNotice } from '../../shared/contract';
+import { stage } from '../../shared/stages';
 import type { StoreStats } from '../../shared/types';
 import type { Loaded, LogEntry, Meta, Persistence } from '../idb/layout';
 import { Engine } from '../sql/engine';
@@ -53,13 +54,16 @@ export class Replica {
     let next: Engine;
     try {
       next = new Engine(this.sql, loaded.image, { adopt: true });
+      stage('open:deserialized');
     } catch (error) {
       await loaded.verified; // a damaged image is reported as such, not as whatever SQLite made of it
       throw error;
     }
     try {
       await loaded.verified;
+      stage('open:sha-verified');
       next.replay(loaded.entries);
+      stage('open:log-replayed');
     } catch (error) {
       next.close();
       throw error;

@@ -8,6 +8,7 @@
 import type { ChangeNotice, WorkerEvent, OpenRequest, OpenInfo } from '../../shared/contract';
 import { StoreError } from '../../shared/errors';
 import { Mutex } from '../../shared/mutex';
+import { stage } from '../../shared/stages';
 import { Commits } from './commit';
 import { Checkpoints } from '../features/checkpoints';
 import { checkMigrations, currentVersion, migrate, type CheckedMigration } from '../features/migrations';
@@ -144,11 +145,13 @@ export class Session {
     return this.mutex.run(async () => {
       const persistence = new Persistence(options.name, options.durability, options.reserveBytes);
       // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
+      stage('open:start');
       const read = persistence.load();
-      read.catch(() => undefined); // awaited below; a failure surfaces there
+      read.then(() => stage('open:idb-read'), () => undefined); // awaited below; a failure surfaces there
       let sql: SqlJs;
       try {
         sql = await loadSql(options.wasmUrl);
+        stage('open:wasm-ready');
       } catch (error) {
         persistence.close();
         throw error;
@@ -193,6 +196,7 @@ export class Session {
             .catch((error: unknown) => console.warn(`[pacioli] scheduled checkpoint failed: ${String(error)}`));
         }, options.checkpointEveryMs);
       }
+      stage('open:done');
       return { schemaVersion: currentVersion(replica.engine), migrated, schemaAhead: this.schemaAhead };
     });
   }

@@ -8,6 +8,7 @@ import type { WorkerEvent, OpenRequest, LedgerArgs, LedgerOpName, LedgerResult, 
 import { credentials, isSharedWrite, record } from '../../sync/device';
 import { READ_SYNC_OPS, syncOps } from '../../sync/device-ops';
 import { StoreError } from '../../shared/errors';
+import { stage } from '../../shared/stages';
 import type { RunResult, Sql, SqlParams } from '../../shared/types';
 import { Backups } from './backups';
 import { currentVersion } from '../features/migrations';
@@ -107,8 +108,11 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
       if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
       if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
+      stage('commit:rpc-in');
       // On a shared ledger a write also queues its op for the server, in the same transaction.
-      return write((sql) => (isSharedWrite(sql, op, isShared) ? (record(sql, op, args) as LedgerResult<K>) : fn(sql, ...args)));
+      const result = await write((sql) => (isSharedWrite(sql, op, isShared) ? (record(sql, op, args) as LedgerResult<K>) : fn(sql, ...args)));
+      stage('commit:rpc-out');
+      return result;
     },
 
     async sync<K extends SyncOpName>(op: K, args: SyncArgs<K>): Promise<SyncResult<K>> {

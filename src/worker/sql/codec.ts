@@ -13,6 +13,7 @@
  * · 4 TEXT (varint length + UTF-8) · 5 BLOB (varint length + bytes).
  */
 import { StoreError } from '../../shared/errors';
+import { stage } from '../../shared/stages';
 import type { SqlValue } from '../../shared/types';
 
 /** A row image: its rowid and its stored values, with REAL told apart from INTEGER. */
@@ -103,6 +104,7 @@ class Writer {
     this.length += 8;
   }
   finish(): Uint8Array {
+    stage('commit:encoded');
     this.room(4);
     this.view.setUint32(this.length, crc32(this.buf.subarray(0, this.length)), true);
     this.length += 4;

@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from 'sql.js';
 import { fromSqlite, StoreError } from '../../shared/errors';
+import { stage } from '../../shared/stages';
 import type { RunResult, SqlParams, SqlValue } from '../../shared/types';
 import { ChangeCapture } from './capture';
 import { encodeEntry } from './codec';
@@ -213,6 +214,7 @@ export class Engine {
 
   /** Opens a store transaction. */
   begin(): void {
+    stage('commit:sql-start');
     if (this.inTx) throw new StoreError('SQL_ERROR', 'internal: a store transaction is already open');
     this.db.exec('BEGIN');
     this.inTx = true;
@@ -225,10 +227,14 @@ export class Engine {
   pending(seq: number): Pending {
     if (this.txAborted) throw new StoreError('SQL_ERROR', 'SQLite rolled this transaction back after an earlier error');
     if (this.capture.snapshotReason) return { kind: 'snapshot', reason: this.capture.snapshotReason };
+    stage('commit:sql-done');
     const tables = this.capture.collect();
+    stage('commit:captured');
     if (this.capture.snapshotReason) return { kind: 'snapshot', reason: this.capture.snapshotReason };
     if (tables.length === 0) return { kind: 'none' };
-    return { kind: 'log', entry: encodeEntry({ seq, tables }), tables: tables.map((t) => t.table) };
+    const entry = encodeEntry({ seq, tables });
+    stage('commit:crc-done');
+    return { kind: 'log', entry, tables: tables.map((t) => t.table) };
   }
 
   /** Commits in memory. Deferred foreign keys can still fail here: the transaction then stays open. */
@@ -240,6 +246,7 @@ export class Engine {
     }
     this.inTx = false;
     if (this.schemaTouched) this.capture.refreshSchema();
+    stage('commit:mem-committed');
   }
 
   /** Rolls the open transaction back; harmless when none is open. */

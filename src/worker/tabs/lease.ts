@@ -9,6 +9,7 @@
  * own soon, so a tab frozen in the background rarely sits on it.
  */
 import { StoreError } from '../../shared/errors';
+import { stage } from '../../shared/stages';
 import type { TabChannel } from './channel';
 
 /** How long an idle tab keeps the write lock after its last write. */
@@ -58,7 +59,9 @@ export class WriteLease {
    */
   async acquire(waitMs: number): Promise<(handOver?: boolean) => void> {
     if (this.closed) throw new StoreError('CLOSED', 'the store is closed');
+    stage('commit:lease-wait');
     if (!this.lease) await this.request(waitMs);
+    stage('commit:lease-held');
     const lease = this.lease!;
     clearTimeout(lease.idle);
     lease.users++;

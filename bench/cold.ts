@@ -1,0 +1,49 @@
+/**
+ * A cold open: the bench page navigated with ?cold=<contender>&name=<name>
+ * (or ?cold=raw, the raw IndexedDB read of as many bytes) opens the store
+ * and answers one query; `window.benchCold` holds the time since navigation
+ * start. With &stages (Pacioli), its worker's stage marks give the
+ * breakdown.
+ */
+import { get, createStore } from 'idb-keyval';
+import { open, type ContenderName } from './contenders';
+import { COLD_MARKS, collectMarks, now } from './probes';
+import { playerRef } from './workload';
+
+/** Cold open: this page load was navigated with ?cold=<contender>&name=<name>; time to the first answered query. */
+export async function coldOpen(scriptStart: number): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const which = params.get('cold');
+  if (!which) return;
+  try {
+    let first: number;
+    let close: () => Promise<void>;
+    let stages: { mark: string; ms: number }[] | undefined;
+    if (which === 'raw') {
+      const data = await get<Uint8Array>('blob', createStore('bench-raw-cold', 'kv'));
+      if (!data) throw new Error('no raw blob');
+      first = performance.now();
+      close = async () => undefined;
+    } else {
+      const staged = params.has('stages');
+      const collector = staged ? collectMarks() : undefined;
+      const page: [string, number][] = [['page:script-start', scriptStart], ['page:open-called', now()]];
+      const c = await open(which as ContenderName, params.get('name')!, staged);
+      page.push(['page:opened', now()]);
+      await c.balance(playerRef(1));
+      first = performance.now();
+      page.push(['page:first-answer', now()]);
+      close = () => c.close();
+      if (collector) {
+        await collector.stop();
+        const all = [...page, ...collector.marks];
+        stages = COLD_MARKS.map((m) => ({ mark: m, ms: (all.find(([n]) => n === m)?.[1] ?? NaN) - performance.timeOrigin }));
+      }
+    }
+    await close();
+    window.benchCold = { ms: first, ...(stages ? { stages } : {}) };
+  } catch (e) {
+    window.benchCold = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+}
+
