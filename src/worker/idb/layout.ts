@@ -56,6 +56,8 @@ export interface Loaded {
 }
 
 const META = 'meta';
+/** A commit this small may use the fold's room when the quota refuses it (see `append`). */
+const SMALL_COMMIT = 4096;
 
 /** IndexedDB database names of a store, also for tools and tests. */
 export function databaseNames(name: string): { log: string; snapshots: string } {
@@ -173,6 +175,18 @@ export class Persistence {
    * instead of overwriting another tab's commit.
    */
   async append(...entries: LogEntry[]): Promise<void> {
+    try {
+      await this.appendOnce(entries);
+    } catch (error) {
+      // At the quota a small commit (a delete is a few bytes) may use the room kept for the fold: it is
+      // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
+      const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;
+      if (!small || !(error instanceof StoreError && error.code === 'QUOTA_EXCEEDED') || !(await this.reserve.release().catch(() => false))) throw error;
+      await this.appendOnce(entries);
+    }
+  }
+
+  private async appendOnce(entries: LogEntry[]): Promise<void> {
     const first = entries[0]!.seq;
     const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
     await this.guard(what, () =>

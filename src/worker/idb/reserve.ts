@@ -13,7 +13,10 @@
  * given up in a transaction of its own (the space must be free before the
  * browser checks the next write: Chromium counts only what a transaction
  * adds, not what it deletes) and the write is tried once more. After the
- * sweep that follows a snapshot, the reserve is filled up again.
+ * sweep that follows a snapshot, the reserve is filled up again. A small
+ * commit the quota refuses (a delete is a few bytes) may give it up too:
+ * right after refused writes Chromium was seen to refuse even those, and a
+ * user at the quota must be able to delete; the fold after it needs little.
  *
  * Why not `navigator.storage.estimate()`: it reports the quota the browser
  * grants, not the room actually left (a full disk, a test's quota override,
