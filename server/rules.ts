@@ -44,6 +44,14 @@ async function game(tx: Tx, ledger: string, id: string): Promise<{ status: strin
   return row && { status: row.status, pot: row.balance };
 }
 
+/** An open game's pot, or the rejection saying why the game takes no more bets, rolls or settles. */
+async function openGame(tx: Tx, ledger: string, id: string): Promise<{ pot: bigint; refused?: undefined } | { refused: Plan }> {
+  const g = await game(tx, ledger, id);
+  if (!g) return { refused: reject('NOT_FOUND', `no game ${id}`) };
+  if (g.status !== 'open') return { refused: reject('GAME_SETTLED', `game ${id} is already settled`) };
+  return { pot: g.pot };
+}
+
 /** Moves that would take a balance out of range, named; undefined when all fit. */
 function outOfRange(moves: Move[]): string | undefined {
   for (const m of moves) {
@@ -99,9 +107,8 @@ export async function plan(tx: Tx, ledger: string, role: Role, op: Op): Promise<
     }
     case 'recordBet': {
       const amount = BigInt(op.amount);
-      const g = await game(tx, ledger, op.game);
-      if (!g) return reject('NOT_FOUND', `no game ${op.game}`);
-      if (g.status !== 'open') return reject('GAME_SETTLED', `game ${op.game} is already settled`);
+      const g = await openGame(tx, ledger, op.game);
+      if (g.refused) return g.refused;
       const p = await balance(tx, ledger, { kind: 'player', ref: op.player });
       if (p === undefined) return reject('NOT_FOUND', `no player ${op.player}`);
       if (p < amount) return reject('INSUFFICIENT_FUNDS', `player ${op.player} has ${p}, cannot pay ${amount}`);
@@ -111,15 +118,13 @@ export async function plan(tx: Tx, ledger: string, role: Role, op: Op): Promise<
       ]);
     }
     case 'recordRoll': {
-      const g = await game(tx, ledger, op.game);
-      if (!g) return reject('NOT_FOUND', `no game ${op.game}`);
-      if (g.status !== 'open') return reject('GAME_SETTLED', `game ${op.game} is already settled`);
+      const g = await openGame(tx, ledger, op.game);
+      if (g.refused) return g.refused;
       return done([]); // no tokens move: the roll lives in the log, for every device's table
     }
     case 'settleGame': {
-      const g = await game(tx, ledger, op.game);
-      if (!g) return reject('NOT_FOUND', `no game ${op.game}`);
-      if (g.status !== 'open') return reject('GAME_SETTLED', `game ${op.game} is already settled`);
+      const g = await openGame(tx, ledger, op.game);
+      if (g.refused) return g.refused;
       const moves: Move[] = [{ kind: 'pot', ref: op.game, before: g.pot, amount: -g.pot }];
       let total = 0n;
       for (const payout of op.payouts) {

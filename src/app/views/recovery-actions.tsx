@@ -16,6 +16,16 @@ import { Confirm } from './confirm';
 /** The scratch store a backup file is verified in before anything is deleted. */
 const SCRATCH = `${STORE_NAME}-restore-check`;
 
+/** Replaces the damaged ledger with `replace`, then reloads, which opens what replaced it; a failure becomes the panel's note. */
+export async function replaceAndReload(replace: () => Promise<unknown>, failed: (note: Note) => void): Promise<void> {
+  try {
+    await replace();
+    location.reload();
+  } catch (error) {
+    failed({ kind: 'error', text: errorText(error) });
+  }
+}
+
 /** Offers the recovery copy, if the store keeps one. */
 export function RecoveryCopyPanel() {
   const [copy, setCopy] = useState<RecoveryCopyInfo | null | undefined>(undefined);
@@ -23,14 +33,7 @@ export function RecoveryCopyPanel() {
   const { busy, run } = useBusy();
   useEffect(() => void recoveryCopy(STORE_NAME).then((c) => setCopy(c ?? null), (e) => (setCopy(null), setNote({ kind: 'error', text: errorText(e) }))), []);
   const restore = () =>
-    run(async () => {
-      try {
-        await recoverStore(STORE_NAME);
-        location.reload();
-      } catch (error) {
-        setNote({ kind: 'error', text: errorText(error) });
-      }
-    });
+    run(() => replaceAndReload(() => recoverStore(STORE_NAME), setNote));
   return (
     <div class="card">
       <h2>Restore the recovery copy</h2>
@@ -83,16 +86,15 @@ export function StartOverPanel() {
   const replace = () =>
     run(async () => {
       if (!chosen) return;
-      try {
-        await deleteStore(STORE_NAME);
-        const ledger = await openLedger({ name: STORE_NAME });
-        await ledger.store.restoreBackup(chosen.file);
-        await ledger.store.close();
-        location.reload();
-      } catch (error) {
-        setChosen(null);
-        setNote({ kind: 'error', text: errorText(error) });
-      }
+      await replaceAndReload(
+        async () => {
+          await deleteStore(STORE_NAME);
+          const ledger = await openLedger({ name: STORE_NAME });
+          await ledger.store.restoreBackup(chosen.file);
+          await ledger.store.close();
+        },
+        (note) => (setChosen(null), setNote(note)),
+      );
     });
   return (
     <div class="card">

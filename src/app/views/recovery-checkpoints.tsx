@@ -10,6 +10,7 @@ import { checkpointsOf, restoreCheckpointOf, type KeptCheckpoint } from '../../i
 import { STORE_NAME } from '../state';
 import { errorText, formatBytes, formatTime, NoteLine, useBusy, type Note } from '../ui';
 import { Confirm } from './confirm';
+import { replaceAndReload } from './recovery-actions';
 
 /** Lists the damaged ledger's checkpoints, newest first, and restores one after asking. */
 export function CheckpointsPanel() {
@@ -28,13 +29,7 @@ export function CheckpointsPanel() {
   const restore = () =>
     run(async () => {
       if (!chosen) return;
-      try {
-        await restoreCheckpointOf(STORE_NAME, chosen.id);
-        location.reload();
-      } catch (error) {
-        setChosen(null);
-        setNote({ kind: 'error', text: errorText(error) });
-      }
+      await replaceAndReload(() => restoreCheckpointOf(STORE_NAME, chosen.id), (note) => (setChosen(null), setNote(note)));
     });
   return (
     <div class="card">

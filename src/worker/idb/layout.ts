@@ -175,15 +175,10 @@ export class Persistence {
    * instead of overwriting another tab's commit.
    */
   async append(...entries: LogEntry[]): Promise<void> {
-    try {
-      await this.appendOnce(entries);
-    } catch (error) {
-      // At the quota a small commit (a delete is a few bytes) may use the room kept for the fold: it is
-      // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
-      const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;
-      if (!small || !(error instanceof StoreError && error.code === 'QUOTA_EXCEEDED') || !(await this.reserve.release().catch(() => false))) throw error;
-      await this.appendOnce(entries);
-    }
+    // At the quota a small commit (a delete is a few bytes) may use the room kept for the fold: it is
+    // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
+    const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;
+    await (small ? this.reserve.orRelease(() => this.appendOnce(entries)) : this.appendOnce(entries));
   }
 
   private async appendOnce(entries: LogEntry[]): Promise<void> {
@@ -235,20 +230,15 @@ export class Persistence {
     const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image), snapshotKey: key };
     const wasCleared = this.cleared;
     const what = `persisting the snapshot of commit ${seq}`;
-    const add = () =>
+    // At the quota: give up the room kept for this moment, then try once more (reserve.ts).
+    await this.reserve.orRelease(() =>
       this.guard(what, () =>
         this.snapshots('readwrite', (s) => {
           s.add(image, key);
           return promisifyRequest(s.transaction);
         }),
-      );
-    try {
-      await add();
-    } catch (error) {
-      // At the quota: give up the room kept for this moment, then try once more (reserve.ts).
-      if (!(error instanceof StoreError && error.code === 'QUOTA_EXCEEDED') || !(await this.reserve.release().catch(() => false))) throw error;
-      await add();
-    }
+      ),
+    );
     let flipped = false;
     try {
       flipped = await this.guard(what, () =>

@@ -23,6 +23,7 @@
  * Firefox's group limit), and asking it costs an IPC round trip per check.
  */
 import { promisifyRequest } from 'idb-keyval';
+import { StoreError } from '../../shared/errors';
 import type { StrictStore } from './strict-store';
 
 /** Filler records are this big: above Chromium's 64 KiB threshold, so each is a file of its own, freed at once. */
@@ -56,6 +57,16 @@ export class Reserve {
       await promisifyRequest(s.transaction);
       return held > 0;
     });
+  }
+
+  /** Runs `write`; if the quota refuses it and there was room kept, gives that room up and runs it once more. */
+  async orRelease<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === 'QUOTA_EXCEEDED') || !(await this.release().catch(() => false))) throw error;
+      return write();
+    }
   }
 
   private async topUp(): Promise<void> {
