@@ -27,15 +27,15 @@ export interface Contender {
 
 // ---------------------------------------------------------------- Pacioli
 
-async function pacioli(name: string, durability: 'strict' | 'relaxed', stages = false): Promise<Contender & { ledger: Ledger }> {
+async function pacioli(name: string, durability: 'strict' | 'relaxed', stages = false, log: 'indexeddb' | 'opfs' = 'indexeddb'): Promise<Contender & { ledger: Ledger }> {
   // `stages`: the same worker, started under the name that turns its stage marks on (probes.ts).
-  const ledger = await openLedger({ name, durability, txTimeoutMs: 120_000, ...(stages ? { worker: stagesWorker } : {}) });
+  const ledger = await openLedger({ name, durability, log, txTimeoutMs: 120_000, ...(stages ? { worker: stagesWorker } : {}) });
   const { store } = ledger;
   const [{ n }] = (await store.query<{ n: number }>(`SELECT count(*) AS n FROM account WHERE kind = 'player'`)) as [{ n: number }];
   if (n === 0) await store.run(playersSql());
   return {
     ledger,
-    config: `openLedger({ durability: '${durability}' }) (defaults otherwise: compactAfterBytes 4 MB); transfer = ledger.transfer, one RPC and one transaction`,
+    config: `openLedger({ durability: '${durability}'${log === 'opfs' ? ", log: 'opfs'" : ''} }) (defaults otherwise: compactAfterBytes 4 MB); transfer = ledger.transfer, one RPC and one transaction`,
     async transfer(from, to, amount) {
       await ledger.transfer(from, to, BigInt(amount));
     },
@@ -237,6 +237,8 @@ export function open(contender: ContenderName, name: string, stages = false): Pr
       return pacioli(name, 'strict', stages);
     case 'pacioli-relaxed':
       return pacioli(name, 'relaxed', stages);
+    case 'pacioli-opfs':
+      return pacioli(name, 'strict', stages, 'opfs');
     case 'dexie-strict':
       return dexie(name, 'strict');
     case 'dexie-relaxed':

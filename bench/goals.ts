@@ -6,7 +6,7 @@
  * promise (the change on disk when done: meta.ts); the rest are shown
  * beside them in the report.
  */
-import { META, SAME_PROMISE_PEERS } from './meta';
+import { META, PACIOLI_DURABLE, SAME_PROMISE_PEERS, type ContenderName } from './meta';
 import type { BrowserResult } from './report';
 
 export interface Goal {
@@ -34,49 +34,61 @@ export function computeGoals(r: BrowserResult): Goal[] {
     const n = r.notMeasured.find((x) => x.what.includes(c) && (s === undefined || x.what.includes(`@ ${s} MB`)));
     return n ? n.reason : `${c} not run`;
   };
-  const P = 'pacioli-strict';
-  for (const s of sizes.length ? sizes : [1]) {
-    const p = p50(P, s);
-    goals.push(goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / one raw IndexedDB put transaction (strict)`, ratio(p, r.baselines.rawPutStrict?.p50), '≤ 1.5', (v) => v <= 1.5, p === null ? why(P, s) : 'baseline missing'));
-    const measured = SAME_PROMISE_PEERS.filter((c) => p50(c, s) !== null);
-    const missing = SAME_PROMISE_PEERS.filter((c) => p50(c, s) === null);
-    const fastest = measured.sort((a, b) => p50(a, s)! - p50(b, s)!)[0];
-    const value = fastest ? ratio(p, p50(fastest, s)) : null;
-    const note = [fastest ? `fastest peer: ${META[fastest].label}` : '', missing.length ? `not measured: ${missing.map((c) => `${META[c].label} (${why(c, s)})`).join('; ')}` : ''].filter(Boolean).join('; ');
-    const g = goal(`durable transfer p50 at ${s} MB: Pacioli (strict) / the fastest peer with the same promise (on disk when done)`, value, '≤ 1.0', (v) => v <= 1.0, p === null ? why(P, s) : 'no peer measured', note);
-    if (missing.length) g.met = false; // every same-promise peer must be measured for the goal to count
-    goals.push(g);
+  const pacioliGoals = (P: ContenderName, withReads: boolean): Goal[] => {
+    const goals: Goal[] = [];
+    const L = META[P].label;
+    for (const s of sizes.length ? sizes : [1]) {
+      const p = p50(P, s);
+      goals.push(goal(`durable transfer p50 at ${s} MB: ${L} / one raw IndexedDB put transaction (strict)`, ratio(p, r.baselines.rawPutStrict?.p50), '≤ 1.5', (v) => v <= 1.5, p === null ? why(P, s) : 'baseline missing'));
+      const measured = SAME_PROMISE_PEERS.filter((c) => p50(c, s) !== null);
+      const missing = SAME_PROMISE_PEERS.filter((c) => p50(c, s) === null);
+      const fastest = measured.sort((a, b) => p50(a, s)! - p50(b, s)!)[0];
+      const value = fastest ? ratio(p, p50(fastest, s)) : null;
+      const note = [fastest ? `fastest peer: ${META[fastest].label}` : '', missing.length ? `not measured: ${missing.map((c) => `${META[c].label} (${why(c, s)})`).join('; ')}` : ''].filter(Boolean).join('; ');
+      const g = goal(`durable transfer p50 at ${s} MB: ${L} / the fastest peer with the same promise (on disk when done)`, value, '≤ 1.0', (v) => v <= 1.0, p === null ? why(P, s) : 'no peer measured', note);
+      if (missing.length) g.met = false; // every same-promise peer must be measured for the goal to count
+      goals.push(g);
+    }
+    const lo = sizes[0];
+    const hi = sizes[sizes.length - 1];
+    const p99 = (s: number | undefined) => (s === undefined ? undefined : tr(P, s)?.transfer.p99);
+    goals.push(
+      goal(`commit cost flat: ${L} transfer p50 at ${hi} MB / at ${lo} MB`, lo !== undefined && hi !== undefined && hi > lo ? ratio(p50(P, hi), p50(P, lo)) : null, '≤ 1.2', (v) => v <= 1.2, 'needs two sizes', `p99 ${p99(lo)?.toFixed(2) ?? '—'} ms at ${lo} MB, ${p99(hi)?.toFixed(2) ?? '—'} ms at ${hi} MB`),
+    );
+    if (withReads) {
+      const read = lo === undefined ? undefined : tr(P, lo)?.read.p50;
+      goals.push(goal(`point read p50 at ${lo ?? '?'} MB: Pacioli / raw postMessage round trip`, ratio(read, r.baselines.postMessage?.p50), '≤ 3.0', (v) => v <= 3.0, 'Pacioli or baseline missing'));
+      const a = (c: string) => r.analytic.find((x) => x.contender === c);
+      const pa = a(P);
+      const da = a('dexie-strict');
+      const aw = pa ? why('dexie-strict') : why(P);
+      goals.push(goal(`bulk import (${String(r.params.importRows)} rows, one transaction): Pacioli rows/s / Dexie bulkAdd rows/s`, pa && da ? pa.rowsPerSecond / da.rowsPerSecond : null, '≥ 3.0', (v) => v >= 3.0, aw));
+      goals.push(goal(`analytical read, per-player totals over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.totalsMs.p50 / pa.totalsMs.p50 : null, '≥ 10.0', (v) => v >= 10.0, aw));
+      goals.push(goal(`last 50 entries of one player over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.last50Ms.p50 / pa.last50Ms.p50 : null, '≥ 2.0', (v) => v >= 2.0, aw));
+    }
+    const cold = (c: string, s: number | undefined) => r.cold.find((x) => x.contender === c && x.sizeMB === s)?.ms ?? null;
+    for (const s of [1, 10]) {
+      goals.push(goal(`cold open at ${s} MB: ${L} / Dexie (strict)`, ratio(cold(P, s), cold('dexie-strict', s)), '≤ 1.5', (v) => v <= 1.5, cold(P, s) === null ? why(`cold open ${P} @ ${s} MB`) : why(`cold open dexie-strict @ ${s} MB`)));
+    }
+    const coldSizes = [...new Set(r.cold.map((c) => c.sizeMB))].sort((x, y) => x - y);
+    const cs = coldSizes[coldSizes.length - 1];
+    goals.push(goal(`cold open at ${cs ?? '?'} MB (the largest): ${L} / raw IndexedDB read of the same bytes`, ratio(cold(P, cs), cold('raw-idb-read', cs)), '≤ 1.5', (v) => v <= 1.5, why(`cold open ${P}`)));
+    const pcall = r.callers.find((c) => c.contender === P);
+    const dcall = r.callers.find((c) => c.contender === 'dexie-strict');
+    goals.push(goal(`concurrent callers: ${L} ${pcall?.callers ?? 10} callers in one tab, transfers/s / its one caller's`, pcall ? pcall.ratio : null, '≥ 4.0', (v) => v >= 4.0, why(`callers ${P}`)));
+    goals.push(goal(`concurrent callers: ${L} / Dexie (strict), ${pcall?.callers ?? 10} callers in one tab, transfers/s`, pcall && dcall ? pcall.many.tps / dcall.many.tps : null, '≥ 4.0', (v) => v >= 4.0, pcall ? why('callers dexie-strict') : why(`callers ${P}`)));
+    const ct = r.contention.find((c) => c.contender === P);
+    const dt = r.contention.find((c) => c.contender === 'dexie-strict');
+    goals.push(
+      goal(`contention: ${L} ${ct?.tabs ?? 4}-tab ratio (total / one tab) / Dexie (strict)'s`, ct && dt ? ct.ratio / dt.ratio : null, '≥ 1.0', (v) => v >= 1.0, ct ? why('contention dexie-strict') : why(`contention ${P}`), ct && dt ? `Pacioli keeps ${ct.ratio.toFixed(2)} of one tab, Dexie ${dt.ratio.toFixed(2)}` : undefined),
+    );
+    return goals;
+  };
+  // Every goal on Pacioli is computed for each durable configuration the run measured: its log in IndexedDB
+  // (the default) and in OPFS (`log: 'opfs'`). Analytical reads and bulk import do not touch the log: strict only.
+  for (const P of PACIOLI_DURABLE) {
+    if (P !== 'pacioli-strict' && !r.transfers.some((t) => t.contender === P) && !r.callers?.some((c) => c.contender === P)) continue;
+    goals.push(...pacioliGoals(P, P === 'pacioli-strict'));
   }
-  const lo = sizes[0];
-  const hi = sizes[sizes.length - 1];
-  const p99 = (s: number | undefined) => (s === undefined ? undefined : tr(P, s)?.transfer.p99);
-  goals.push(
-    goal(`commit cost flat: Pacioli (strict) transfer p50 at ${hi} MB / at ${lo} MB`, lo !== undefined && hi !== undefined && hi > lo ? ratio(p50(P, hi), p50(P, lo)) : null, '≤ 1.2', (v) => v <= 1.2, 'needs two sizes', `p99 ${p99(lo)?.toFixed(2) ?? '—'} ms at ${lo} MB, ${p99(hi)?.toFixed(2) ?? '—'} ms at ${hi} MB`),
-  );
-  const read = lo === undefined ? undefined : tr(P, lo)?.read.p50;
-  goals.push(goal(`point read p50 at ${lo ?? '?'} MB: Pacioli / raw postMessage round trip`, ratio(read, r.baselines.postMessage?.p50), '≤ 3.0', (v) => v <= 3.0, 'Pacioli or baseline missing'));
-  const a = (c: string) => r.analytic.find((x) => x.contender === c);
-  const pa = a(P);
-  const da = a('dexie-strict');
-  const aw = pa ? why('dexie-strict') : why(P);
-  goals.push(goal(`bulk import (${String(r.params.importRows)} rows, one transaction): Pacioli rows/s / Dexie bulkAdd rows/s`, pa && da ? pa.rowsPerSecond / da.rowsPerSecond : null, '≥ 3.0', (v) => v >= 3.0, aw));
-  goals.push(goal(`analytical read, per-player totals over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.totalsMs.p50 / pa.totalsMs.p50 : null, '≥ 10.0', (v) => v >= 10.0, aw));
-  goals.push(goal(`last 50 entries of one player over ${String(r.params.analyticRows)} rows: Dexie ms / Pacioli ms`, pa && da ? da.last50Ms.p50 / pa.last50Ms.p50 : null, '≥ 2.0', (v) => v >= 2.0, aw));
-  const cold = (c: string, s: number | undefined) => r.cold.find((x) => x.contender === c && x.sizeMB === s)?.ms ?? null;
-  for (const s of [1, 10]) {
-    goals.push(goal(`cold open at ${s} MB: Pacioli (strict) / Dexie (strict)`, ratio(cold(P, s), cold('dexie-strict', s)), '≤ 1.5', (v) => v <= 1.5, cold(P, s) === null ? why(`cold open ${P} @ ${s} MB`) : why(`cold open dexie-strict @ ${s} MB`)));
-  }
-  const coldSizes = [...new Set(r.cold.map((c) => c.sizeMB))].sort((x, y) => x - y);
-  const cs = coldSizes[coldSizes.length - 1];
-  goals.push(goal(`cold open at ${cs ?? '?'} MB (the largest): Pacioli (strict) / raw IndexedDB read of the same bytes`, ratio(cold(P, cs), cold('raw-idb-read', cs)), '≤ 1.5', (v) => v <= 1.5, why(`cold open ${P}`)));
-  const pcall = r.callers.find((c) => c.contender === P);
-  const dcall = r.callers.find((c) => c.contender === 'dexie-strict');
-  goals.push(goal(`concurrent callers: Pacioli (strict) ${pcall?.callers ?? 10} callers in one tab, transfers/s / its one caller's`, pcall ? pcall.ratio : null, '≥ 4.0', (v) => v >= 4.0, why(`callers ${P}`)));
-  goals.push(goal(`concurrent callers: Pacioli (strict) / Dexie (strict), ${pcall?.callers ?? 10} callers in one tab, transfers/s`, pcall && dcall ? pcall.many.tps / dcall.many.tps : null, '≥ 4.0', (v) => v >= 4.0, pcall ? why('callers dexie-strict') : why(`callers ${P}`)));
-  const ct = r.contention.find((c) => c.contender === P);
-  const dt = r.contention.find((c) => c.contender === 'dexie-strict');
-  goals.push(
-    goal(`contention: Pacioli (strict) ${ct?.tabs ?? 4}-tab ratio (total / one tab) / Dexie (strict)'s`, ct && dt ? ct.ratio / dt.ratio : null, '≥ 1.0', (v) => v >= 1.0, ct ? why('contention dexie-strict') : why(`contention ${P}`), ct && dt ? `Pacioli keeps ${ct.ratio.toFixed(2)} of one tab, Dexie ${dt.ratio.toFixed(2)}` : undefined),
-  );
   return goals;
 }

@@ -7,6 +7,7 @@
 export const CONTENDERS = [
   'pacioli-strict',
   'pacioli-relaxed',
+  'pacioli-opfs',
   'dexie-strict',
   'dexie-relaxed',
   'wa-batch-strict',
@@ -33,6 +34,7 @@ export const PROMISES: Record<PromiseKind, { short: string; text: string; onDisk
 export const META: Record<ContenderName, { label: string; promise: PromiseKind }> = {
   'pacioli-strict': { label: 'Pacioli (strict)', promise: 'fsync-idb' },
   'pacioli-relaxed': { label: 'Pacioli (relaxed)', promise: 'idb-relaxed' },
+  'pacioli-opfs': { label: 'Pacioli (strict, OPFS log)', promise: 'fsync-opfs' },
   'dexie-strict': { label: 'Dexie (strict)', promise: 'fsync-idb' },
   'dexie-relaxed': { label: 'Dexie (relaxed)', promise: 'idb-relaxed' },
   'wa-batch-strict': { label: 'wa-sqlite IDBBatchAtomicVFS (full)', promise: 'fsync-idb' },
@@ -45,5 +47,8 @@ export const META: Record<ContenderName, { label: string; promise: PromiseKind }
   'sqljs-memory': { label: 'sql.js in memory (no persistence)', promise: 'memory' },
 };
 
+/** Pacioli's durable configurations: its log in IndexedDB (the default) or in OPFS (`log: 'opfs'`). */
+export const PACIOLI_DURABLE: readonly ContenderName[] = ['pacioli-strict', 'pacioli-opfs'];
+
 /** Contenders Pacioli (strict) must match or beat: the same promise, the change on disk when done. */
-export const SAME_PROMISE_PEERS = CONTENDERS.filter((c) => c !== 'pacioli-strict' && PROMISES[META[c].promise].onDisk);
+export const SAME_PROMISE_PEERS = CONTENDERS.filter((c) => !PACIOLI_DURABLE.includes(c) && PROMISES[META[c].promise].onDisk);

@@ -64,7 +64,7 @@ export const COMMIT_STAGES: [string, string, string][] = [
   ['CRC-32 of the entry', 'commit:encoded', 'commit:crc-done'],
   ['COMMIT in memory', 'commit:crc-done', 'commit:mem-committed'],
   ['queued for the IndexedDB write', 'commit:mem-committed', 'commit:idb-start'],
-  ['IndexedDB transaction (log append, strict)', 'commit:idb-start', 'commit:idb-done'],
+  ['the log append, strict (IndexedDB transaction, or OPFS write + flush)', 'commit:idb-start', 'commit:idb-done'],
   ['bookkeeping, announce to tabs, lease kept', 'commit:idb-done', 'commit:rpc-out'],
   ['RPC back to the page', 'commit:rpc-out', 'page:done'],
 ];

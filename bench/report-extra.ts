@@ -53,20 +53,21 @@ function span(stages: { mark: string; ms: number | null }[], from: string, to: s
 }
 
 export function renderBreakdowns(r: BrowserResult): string[] {
-  const out: string[] = ['', '### 10. Where a durable transfer\'s time goes (Pacioli strict, stage by stage)', ''];
+  const out: string[] = ['', '### 10. Where a durable transfer\'s time goes (Pacioli strict, its log in IndexedDB or in OPFS, stage by stage)', ''];
   const cs = r.commitStages ?? [];
   if (cs.length === 0) out.push('Not measured.');
   else {
     out.push(
       `A separate pass of ${cs[0]!.total.n} transfers after the timed ones, the store's worker started with its stage marks on (one boolean test per mark when off); p50 (mean) in ms per stage, from the page's call to its answer. Stages are measured one after another on one clock (epoch ms).`,
       '',
-      `| stage | ${cs.map((c) => `${c.sizeMB} MB`).join(' | ')} |`,
+      `| stage | ${cs.map((c) => `${c.contender === 'pacioli-opfs' ? 'OPFS log, ' : ''}${c.sizeMB} MB`).join(' | ')} |`,
       `|---|${cs.map(() => '---|').join('')}`,
     );
     for (const [i, row] of cs[0]!.stages.entries()) out.push(`| ${row.stage} | ${cs.map((c) => `${f(c.stages[i]?.p50, 3)} (${f(c.stages[i]?.mean, 3)})`).join(' | ')} |`);
     out.push(`| **sum of the stage p50s** | ${cs.map((c) => f(c.stages.reduce((s, x) => s + (Number.isFinite(x.p50) ? x.p50 : 0), 0), 3)).join(' | ')} |`);
     out.push(`| **page to page, p50 (p95) of this pass** | ${cs.map((c) => `${f(c.total.p50, 3)} (${f(c.total.p95, 3)})`).join(' | ')} |`);
     out.push(`| one raw IndexedDB put transaction (strict), p50 | ${cs.map(() => f(r.baselines.rawPutStrict?.p50, 3)).join(' | ')} |`);
+    out.push(`| one raw OPFS write + flush, page to page, p50 | ${cs.map(() => f(r.baselines.rawOpfsFlush?.p50, 3)).join(' | ')} |`);
   }
   out.push('', "### 11. Where a cold open's time goes (Pacioli strict)", '');
   const co = r.coldStages ?? [];

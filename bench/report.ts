@@ -38,7 +38,7 @@ export interface BrowserResult {
   contention: { contender: string; tabs: number; players: number; ms: number; oneTab: { committed: number; failed: number; ms: number; tps: number }; manyTabs: { committed: number; failed: number; ms: number; tps: number }[]; manyTps: number; ratio: number }[];
   /** Page-plus-workers bytes with the largest store open in one tab and in `tabs` tabs (null: not reported). */
   memory: { contender: string; sizeMB: number; tabs: number; oneTab: number | null; manyTabs: number | null; perTab: number[]; source: string; note?: string }[];
-  commitStages: { sizeMB: number; total: Summary; stages: StageRow[] }[];
+  commitStages: { contender?: string; sizeMB: number; total: Summary; stages: StageRow[] }[];
   coldStages: { sizeMB: number; ms: number; stages: { mark: string; ms: number }[] }[];
   backup: { sizeMB: number; exportMs: number; restoreMs: number; backupBytes: number; memory: { phase: string; bytes: number; source: string }[] } | null;
   errors: { what: string; error: string }[];

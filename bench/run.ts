@@ -66,16 +66,16 @@ export const params = {
   callerTransfers: num('BENCH_CALLER_TRANSFERS', pick(100, 10, 100)),
   contentionPlayers: num('BENCH_CONTENTION_PLAYERS', 8),
   /** Workload 8's contenders: a SQL worker answers one request at a time, so this shows what batching buys. */
-  callersContenders: list('BENCH_CALLERS_CONTENDERS', SMOKE ? 'pacioli-strict' : 'pacioli-strict,dexie-strict,wa-opfs,sqlite-wasm-opfs') as ContenderName[],
-  contentionContenders: list('BENCH_CONTENTION_CONTENDERS', SMOKE ? 'pacioli-strict' : 'pacioli-strict,dexie-strict') as ContenderName[],
+  callersContenders: list('BENCH_CALLERS_CONTENDERS', SMOKE ? 'pacioli-strict,pacioli-opfs' : 'pacioli-strict,pacioli-opfs,dexie-strict,wa-opfs,sqlite-wasm-opfs') as ContenderName[],
+  contentionContenders: list('BENCH_CONTENTION_CONTENDERS', SMOKE ? 'pacioli-strict,pacioli-opfs' : 'pacioli-strict,pacioli-opfs,dexie-strict') as ContenderName[],
   /**
    * Contenders run at sizes of 20 MB and more (filling 50 MB of Dexie takes ~1.5 min here): those the goals need
    * (every peer with Pacioli's promise), plus Pacioli relaxed in the full run. PGlite runs at 1 MB only (see PGLITE_NOTE).
    */
-  largeContenders: list('BENCH_LARGE_CONTENDERS', pick('pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', 'pacioli-strict,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', 'pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs')) as ContenderName[],
+  largeContenders: list('BENCH_LARGE_CONTENDERS', pick('pacioli-strict,pacioli-relaxed,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', 'pacioli-strict,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', 'pacioli-strict,pacioli-relaxed,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs')) as ContenderName[],
   /** Contenders run at sizes from 5 MB to under 20 MB. */
-  midContenders: list('BENCH_MID_CONTENDERS', pick(ALL.join(','), 'pacioli-strict,pacioli-relaxed,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs,sqljs-memory', ALL.filter((c) => c !== 'pglite-idb').join(','))) as ContenderName[],
-  coldContenders: list('BENCH_COLD_CONTENDERS', pick('pacioli-strict', 'pacioli-strict,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', ALL.join(','))) as ContenderName[],
+  midContenders: list('BENCH_MID_CONTENDERS', pick(ALL.join(','), 'pacioli-strict,pacioli-relaxed,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs,sqljs-memory', ALL.filter((c) => c !== 'pglite-idb').join(','))) as ContenderName[],
+  coldContenders: list('BENCH_COLD_CONTENDERS', pick('pacioli-strict', 'pacioli-strict,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', ALL.join(','))) as ContenderName[],
   port: num('BENCH_PORT', 4175),
   /** `build` (default): a production build served by `vite preview`; `dev`: the dev server. */
   serve: env('BENCH_SERVE', 'build') === 'dev' ? 'dev' : 'build',
@@ -207,10 +207,10 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
             log(`${browser}: backup @ ${sizeMB} MB: export ${b.exportMs.toFixed(0)} ms, restore ${b.restoreMs.toFixed(0)} ms, ${JSON.stringify(b.memory.map((m) => `${m.phase}: ${(m.bytes / MB).toFixed(0)} MB`))}`);
           }
         }
-        if (contender === 'pacioli-strict') {
-          const st = await attempt(`commit stages @ ${sizeMB} MB`, () => page.evaluate((o) => window.bench.commitStages(o), { contender, name, samples: params.stageSamples }));
+        if (contender === 'pacioli-strict' || contender === 'pacioli-opfs') {
+          const st = await attempt(`commit stages ${contender} @ ${sizeMB} MB`, () => page.evaluate((o) => window.bench.commitStages(o), { contender, name, samples: params.stageSamples }));
           if (st) {
-            result.commitStages.push({ sizeMB, ...st });
+            result.commitStages.push({ contender, sizeMB, ...st });
             log(`${browser}: commit stages @ ${sizeMB} MB: total p50 ${st.total.p50.toFixed(2)} ms; ${st.stages.map((x) => `${x.stage.split(' ')[0]} ${x.p50.toFixed(3)}`).join(', ')}`);
           }
         }

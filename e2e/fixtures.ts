@@ -26,6 +26,12 @@ export interface RunResult {
 /** What `store.stats()` reports. */
 export type Stats = StoreStats;
 
+/**
+ * `E2E_LOG=opfs` runs the store's specs with every store appending to the
+ * OPFS log (`log: 'opfs'`) unless a test says otherwise.
+ */
+const LOG_DEFAULT: OpenOptions = process.env.E2E_LOG ? ({ log: process.env.E2E_LOG } as OpenOptions) : {};
+
 /** Navigates to the harness and waits until it has exposed the API. */
 export async function gotoHarness(page: Page): Promise<void> {
   await page.goto('/e2e/harness.html');
@@ -54,7 +60,7 @@ export class Db {
             return null;
           }),
         ),
-      { name, options },
+      { name, options: { ...LOG_DEFAULT, ...options } },
     );
   }
 

@@ -25,10 +25,12 @@ const ALLOWED: Record<string, string[]> = {
   'worker/entry': ['worker/rpc', 'worker/features', 'worker/sql', 'shared', 'ledger'],
   'worker/rpc': ['worker/core', 'worker/features', 'worker/sql', 'shared', 'ledger', 'sync'],
   'worker/core': ['worker/features', 'worker/tabs', 'worker/sql', 'worker/idb', 'shared'],
-  'worker/features': ['worker/sql', 'worker/idb', 'shared'],
+  'worker/features': ['worker/sql', 'worker/idb', 'worker/opfs', 'shared'],
   'worker/tabs': ['shared'],
   'worker/sql': ['shared'],
-  'worker/idb': ['shared'],
+  'worker/idb': ['worker/opfs', 'shared'],
+  // The OPFS log (log: 'opfs') sits under idb/layout.ts, which decides where entries go; it checks records with the codec's CRC-32.
+  'worker/opfs': ['worker/sql', 'shared'],
 };
 
 function layerOf(file: string): string {

@@ -45,10 +45,13 @@ async function harnessPage(browser: Launched, baseURL: string): Promise<Page> {
   return toHarness(browser.context.pages()[0] ?? (await browser.context.newPage()), baseURL);
 }
 
-test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lose, tear and double nothing', async ({ browserName, baseURL }) => {
+/** The store's log in IndexedDB (the default) and in OPFS (`log: 'opfs'`); FAULTS_LOG picks one. */
+const LOGS = (['indexeddb', 'opfs'] as const).filter((log) => !process.env.FAULTS_LOG || process.env.FAULTS_LOG === log);
+
+for (const log of LOGS) test(`whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lose, tear and double nothing (log in ${log})`, async ({ browserName, baseURL }) => {
   const engine = browserName as Engine;
   test.setTimeout(60_000 + SIZES.kills * 30_000);
-  const seed = derivedSeed(suiteSeed(), `kill-${engine}`);
+  const seed = derivedSeed(suiteSeed(), log === 'opfs' ? `kill-${engine}-opfs` : `kill-${engine}`);
   test.info().annotations.push({ type: 'seed', description: `FAULTS_SEED-derived kill seed ${seed} (replay with FAULTS_SEED)` });
   console.log(`[faults] kill ${engine}: seed ${seed}, ${SIZES.kills} kills (replay: FAULTS_SEED=${process.env.FAULTS_SEED ?? '?'})`);
   const rng = new Rng(seed);
@@ -61,7 +64,7 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
   let kills = 0;
   const byMode: Record<string, number> = {};
   try {
-    await createBooks(await harnessPage(browser, baseURL!), NAME, PLAYERS, OPENING);
+    await createBooks(await harnessPage(browser, baseURL!), NAME, PLAYERS, OPENING, log);
 
     for (let round = 1; round <= SIZES.kills; round++) {
       const mode = rng.pick(MODES);
@@ -95,11 +98,11 @@ test('whole-browser kills mid-commit, mid-fold, mid-restore and mid-migration lo
   } finally {
     const t = model.tally;
     record({
-      family: 'browser kill', engine, seed, rounds: SIZES.kills, kills, acked: t.acked, lost: t.lost, torn: t.torn, doubled: t.doubled,
+      family: log === 'opfs' ? 'browser kill, OPFS log' : 'browser kill', engine, seed, rounds: SIZES.kills, kills, acked: t.acked, lost: t.lost, torn: t.torn, doubled: t.doubled,
       storageLost: t.storageLost, recoveries: t.recoveries, lostToBrowser: t.lostToBrowser, durability: 'strict', browserVersion: version,
       ms: Date.now() - started, note: `kills aimed at ${JSON.stringify(byMode)}; ${t.unackedDurable} unanswered transfers were durable, ${t.unackedRetried} retried`,
     });
-    console.log(`[faults] kill ${engine}: ${kills} kills, ${t.acked} acknowledged, lost ${t.lost}, torn ${t.torn}, doubled ${t.doubled}, STORAGE_LOST ${t.storageLost} (seed ${seed})`);
+    console.log(`[faults] kill ${engine} (log in ${log}): ${kills} kills, ${t.acked} acknowledged, lost ${t.lost}, torn ${t.torn}, doubled ${t.doubled}, STORAGE_LOST ${t.storageLost} (seed ${seed})`);
     await browser.close();
     removeProfile(dir);
   }

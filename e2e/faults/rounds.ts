@@ -26,12 +26,14 @@ export async function toHarness(page: Page, baseURL: string): Promise<Page> {
 }
 
 /** Creates the players of a fresh ledger `name` in `page`. */
-export async function createBooks(page: Page, name: string, players: readonly string[], opening: bigint): Promise<void> {
-  await page.evaluate(async ({ name, players, opening }) => {
-    const ledger = await window.pacioli.openLedger({ name });
+export async function createBooks(page: Page, name: string, players: readonly string[], opening: bigint, log: 'indexeddb' | 'opfs' = 'indexeddb'): Promise<void> {
+  // With `log: 'opfs'` the books keep their log in OPFS; it sticks: every later open, asked or not, appends there.
+  await page.evaluate(async ({ name, players, opening, log }) => {
+    const ledger = await window.pacioli.openLedger({ name, log });
     for (const p of players) await ledger.createPlayer(p, BigInt(opening));
     await ledger.store.close();
-  }, { name, players: [...players], opening: Number(opening) });
+    if (log === 'opfs') await (await navigator.storage.getDirectory()).getDirectoryHandle('pacioli-log'); // throws if the log is not there
+  }, { name, players: [...players], opening: Number(opening), log });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,12 +7,16 @@
 import { LEDGER_MIGRATIONS, LOOKUPS } from '../ledger/schema';
 import type { LedgerArgs } from '../shared/contract';
 import type { AuditReport, Entry, GameInfo, Receipt } from '../ledger/types';
-import type { Durability, LoadOptions } from '../shared/types';
+import type { StoreOptions } from '../shared/types';
 import { openStore, type Store } from './store';
 import { LedgerSync } from './sync';
 
-/** Opens (or creates) a ledger: the store `name`, migrated to the ledger's schema. */
-export async function openLedger(options: { name: string; durability?: Durability; txTimeoutMs?: number } & LoadOptions): Promise<Ledger> {
+/**
+ * Opens (or creates) a ledger: the store `name`, migrated to the ledger's
+ * schema. Takes `openStore`'s options (durability, log, compactAfterBytes…)
+ * but the migrations, which are the ledger's.
+ */
+export async function openLedger(options: Omit<StoreOptions, 'migrations' | 'autoMigrate'>): Promise<Ledger> {
   return new Ledger(await openStore({ ...options, migrations: LEDGER_MIGRATIONS }));
 }
 

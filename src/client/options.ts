@@ -6,7 +6,7 @@ import { StoreError } from '../shared/errors';
 import type { LoadOptions, StoreOptions } from '../shared/types';
 
 /** The defaults of `openStore`. */
-export const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000, reserveBytes: 1024 * 1024 } as const;
+export const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000, reserveBytes: 1024 * 1024, log: 'indexeddb' } as const;
 
 /** The options with defaults applied; `INVALID_ARGUMENT` names the first that is wrong. */
 export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate' | keyof LoadOptions>> {
@@ -31,8 +31,10 @@ export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'mi
   };
   check({ txTimeoutMs, compactAfterBytes }, Number.MIN_VALUE, 'positive');
   check({ keepCheckpoints, checkpointEveryMs, reserveBytes }, 0, 'non-negative');
+  const log = options.log ?? DEFAULTS.log;
+  if (log !== 'indexeddb' && log !== 'opfs') throw new StoreError('INVALID_ARGUMENT', `log must be 'indexeddb' or 'opfs', not ${String(log)}`);
   checkLoadOptions(options);
-  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs, reserveBytes };
+  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs, reserveBytes, log };
 }
 
 /** Checks `worker` and `wasmUrl`; returns the wasm URL as the worker takes it (absolute, against the page). */

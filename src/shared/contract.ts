@@ -11,7 +11,7 @@
  */
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
 import type { SyncSteps } from '../sync/device-types';
-import type { BackupPreview, Durability, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
+import type { BackupPreview, Durability, LogPlace, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
 
 /** What the page passes to `open`: the store's options, defaults applied. */
 export interface OpenRequest {
@@ -26,6 +26,8 @@ export interface OpenRequest {
   checkpointEveryMs: number;
   /** Room kept under the quota for the next fold (idb/reserve.ts). */
   reserveBytes: number;
+  /** Where commits are appended (`StoreOptions.log`). */
+  log: LogPlace;
   /** Where sql.js's wasm is, when the page says so (`StoreOptions.wasmUrl`); else the worker's default. */
   wasmUrl?: string;
 }

@@ -85,6 +85,11 @@ export function fromSqlite(error: unknown): StoreError {
  * `what` says which operation failed, for a message a person can act on.
  */
 export function fromIndexedDb(error: unknown, what: string): StoreError {
+  return fromStorage(error, what, 'IndexedDB');
+}
+
+/** `fromIndexedDb` for either place a store keeps its data: IndexedDB, or its log in OPFS (`log: 'opfs'`). */
+export function fromStorage(error: unknown, what: string, api: 'IndexedDB' | 'OPFS'): StoreError {
   if (error instanceof StoreError) return error;
   const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
   const detail = error instanceof Error || error instanceof DOMException ? error.message : String(error);
@@ -93,7 +98,7 @@ export function fromIndexedDb(error: unknown, what: string): StoreError {
       cause: error,
     });
   }
-  return new StoreError('PERSIST_FAILED', `${what}: IndexedDB failed${name ? ` with ${name}` : ''} (${detail})`, {
+  return new StoreError('PERSIST_FAILED', `${what}: ${api} failed${name ? ` with ${name}` : ''} (${detail})`, {
     cause: error,
   });
 }

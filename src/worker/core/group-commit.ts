@@ -21,6 +21,15 @@ import { toStoreError, type StoreError } from '../../shared/errors';
 import { stage } from '../../shared/stages';
 import type { Replica } from './replica';
 
+/** Resolves after the messages already queued for this worker have run (one task later, without timer clamping). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => (port1.close(), resolve());
+    port2.postMessage(null);
+  });
+}
+
 /** A write committed in SQLite, waiting for its entry to be durable. */
 interface Waiting {
   seq: number;
@@ -58,6 +67,9 @@ export class GroupCommit {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
+      // An OPFS append writes and flushes without giving the thread up: let the calls already waiting
+      // in the worker's message queue run first, so they join this batch instead of each going alone.
+      if (this.replica().persistence.inline) await nextTask();
       const batch = this.queue;
       this.queue = [];
       try {

@@ -143,7 +143,7 @@ export class Session {
     checkTabSupport();
     this.known = await checkMigrations(options.migrations); // a bad list fails before anything runs
     return this.mutex.run(async () => {
-      const persistence = new Persistence(options.name, options.durability, options.reserveBytes);
+      const persistence = new Persistence(options.name, options.durability, options.reserveBytes, options.log);
       // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
       stage('open:start');
       const read = persistence.load();
@@ -158,6 +158,7 @@ export class Session {
       }
       const channel = new TabChannel(options.name, (poll) => this.commits.behind(poll));
       const lease = new WriteLease(options.name, channel);
+      lease.beforeLetGo = () => persistence.letGo(); // the OPFS log's access handle goes before the lock
       const replica = new Replica(sql, persistence, channel, lease, options.compactAfterBytes);
       const recovery = new RecoveryCopy(options.name);
       replica.onChange = (notice) => {

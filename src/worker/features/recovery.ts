@@ -10,6 +10,7 @@ import { fromIndexedDb, StoreError } from '../../shared/errors';
 import type { Durability } from '../../shared/types';
 import { Engine } from '../sql/engine';
 import { databaseNames, Persistence } from '../idb/layout';
+import { OpfsLog } from '../opfs/log-file';
 import { RecoveryCopy, type CopyInfo } from './recovery-copy';
 import { checkpointsOf, restoreCheckpointOf, type WithWriteLock } from './checkpoint-recovery';
 import type { SqlJs } from '../sql/sqljs';
@@ -53,8 +54,9 @@ export function createRecoveryApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>,
       return restoreCheckpointOf(await loadSql(wasmUrl), String(name), String(id), durability, withWriteLock);
     },
 
-    /** Deletes store `name` from this origin: its IndexedDB databases, its record and its recovery copies. */
+    /** Deletes store `name` from this origin: its OPFS log, its IndexedDB databases, its record and its recovery copies. */
     async deleteStore(name: string): Promise<void> {
+      await new OpfsLog(String(name), true).remove(); // first: it fails while a tab still writes to it
       for (const db of Object.values(databaseNames(String(name)))) {
         try {
           await promisifyRequest(indexedDB.deleteDatabase(db));

@@ -18,14 +18,21 @@
  * replace the image whose SHA-256 the pointer holds.
  * Snapshots live in their own database so a large snapshot write never
  * queues the small log puts of commits behind it.
+ *
+ * With `log: 'opfs'` the log entries go to OPFS instead (opfs/log-file.ts);
+ * the pointer and the snapshots stay here. A store's log is in OPFS from
+ * the moment its OPFS log directory exists, whatever a tab asked for: every
+ * writer looks once per lease, and every reader reads both.
  */
 import { get, promisifyRequest } from 'idb-keyval';
 import { StoreError } from '../../shared/errors';
-import type { Durability } from '../../shared/types';
+import type { Durability, LogPlace } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
 import { Reserve } from './reserve';
 import { CheckpointStore } from './checkpoint-store';
 import { createStrictStore, idbCall, type StrictStore } from './strict-store';
+import { appendFenced, conflict } from './log-append';
+import { OpfsLog, opfsLogSupported } from '../opfs/log-file';
 
 /** The snapshot pointer. */
 export interface Meta {
@@ -70,10 +77,22 @@ export class Persistence {
   private readonly reserve: Reserve;
   /** The checkpoints kept beside the snapshots. */
   readonly kept: CheckpointStore;
+  private readonly opfs: OpfsLog;
+  private readonly wantsOpfs: boolean;
+  /** Where this lease appends: looked up at its first append, forgotten when the lease ends (`letGo`). */
+  private place: Promise<LogPlace> | undefined;
+  /** True once appends went to OPFS: they block the worker while they write and flush (group-commit.ts yields first). */
+  inline = false;
 
-  /** `reserveBytes`: room kept under the quota so that a fold can always be written (reserve.ts). */
-  constructor(name: string, durability: Durability, reserveBytes = 0) {
+  /**
+   * `reserveBytes`: room kept under the quota so that a fold can always be
+   * written (reserve.ts). `log`: where new log entries go where the browser
+   * offers OPFS access handles (else IndexedDB).
+   */
+  constructor(name: string, durability: Durability, reserveBytes = 0, log: LogPlace = 'indexeddb') {
     const names = databaseNames(name);
+    this.opfs = new OpfsLog(name, durability === 'strict');
+    this.wantsOpfs = log === 'opfs' && opfsLogSupported();
     this.log = createStrictStore(names.log, 'log', durability);
     this.snapshots = createStrictStore(names.snapshots, 'snapshots', durability);
     this.reserve = new Reserve(this.snapshots, reserveBytes);
@@ -86,7 +105,7 @@ export class Persistence {
    * and fold. Entries must follow each other without a gap.
    */
   async readLog(after: number): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
-    const [meta, keys, values] = await this.guard('reading the log', () =>
+    let [meta, keys, values] = await this.guard('reading the log', () =>
       this.log('readonly', async (s) => {
         // Numbers sort before strings in IndexedDB: this range holds entries, not 'meta'.
         const range = IDBKeyRange.bound(after, Infinity, true, false);
@@ -97,21 +116,31 @@ export class Persistence {
         ]);
       }),
     );
+    const found: LogEntry[] = keys.map((key, i) => {
+      const bytes = values[i];
+      if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${Number(key)} is damaged: it is not binary`);
+      return { seq: Number(key), bytes };
+    });
+    if (await this.opfs.exists()) {
+      // The OPFS files first, the pointer after: a fold in between covers what a sweep took away.
+      found.push(...(await this.opfs.read(after)));
+      meta = (await this.guard('reading the log', () => get<Meta>(META, this.log))) ?? meta;
+      found.sort((a, b) => a.seq - b.seq);
+    }
     if (meta !== undefined && (typeof meta !== 'object' || meta.format !== 1 || !Number.isSafeInteger(meta.snapshotSeq))) {
       throw new StoreError('CORRUPT', 'the store metadata is damaged or of an unknown format');
     }
     const base = Math.max(after, meta?.snapshotSeq ?? 0);
     const entries: LogEntry[] = [];
     let expected = base + 1;
-    keys.forEach((key, i) => {
-      const seq = Number(key);
-      if (seq <= base) return; // folded into the snapshot, not yet swept
-      if (seq !== expected) throw new StoreError('CORRUPT', `log entry ${expected} is missing (the next one found is ${seq})`);
-      const bytes = values[i];
-      if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${seq} is damaged: it is not binary`);
-      entries.push({ seq, bytes });
+    for (const entry of found) {
+      if (entry.seq <= base) continue; // folded into the snapshot, not yet swept
+      if (entry.seq !== expected) {
+        throw new StoreError('CORRUPT', entry.seq < expected ? `log entry ${entry.seq} is kept twice` : `log entry ${expected} is missing (the next one found is ${entry.seq})`);
+      }
+      entries.push(entry);
       expected++;
-    });
+    }
     return { meta, entries };
   }
 
@@ -122,6 +151,11 @@ export class Persistence {
    * neither: it works on a store that cannot be opened.
    */
   async highestSeq(): Promise<number> {
+    return Math.max(await this.highestInIdb(), (await this.opfs.exists()) ? await this.opfs.highest() : 0);
+  }
+
+  /** `highestSeq` of the IndexedDB part alone: the snapshot pointer and the IndexedDB log. */
+  private async highestInIdb(): Promise<number> {
     const [meta, newest] = await this.guard('reading the log', () =>
       this.log('readonly', (s) =>
         Promise.all([
@@ -175,47 +209,24 @@ export class Persistence {
    * instead of overwriting another tab's commit.
    */
   async append(...entries: LogEntry[]): Promise<void> {
+    this.place ??= (async () => (this.wantsOpfs || (await this.opfs.exists()) ? 'opfs' : 'indexeddb'))();
+    const place = await this.place.catch((error: unknown) => {
+      this.place = undefined;
+      throw error;
+    });
+    this.inline = place === 'opfs';
+    const write =
+      place === 'opfs' ? () => this.opfs.append(entries, () => this.highestInIdb()) : () => this.guard(describe(entries), () => appendFenced(this.log, entries, META));
     // At the quota a small commit (a delete is a few bytes) may use the room kept for the fold: it is
     // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
     const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;
-    await (small ? this.reserve.orRelease(() => this.appendOnce(entries)) : this.appendOnce(entries));
+    await (small ? this.reserve.orRelease(write) : write());
   }
 
-  private async appendOnce(entries: LogEntry[]): Promise<void> {
-    const first = entries[0]!.seq;
-    const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
-    await this.guard(what, () =>
-      this.log('readwrite', (s) => {
-        const tx = s.transaction;
-        let refused: StoreError | undefined;
-        let failed: DOMException | null = null;
-        // All requests go out at once (one trip to the browser's IndexedDB); the pointer's
-        // answer arrives first, and a stale writer aborts before anything commits.
-        const pointer = s.get(META);
-        for (const entry of entries) {
-          const add = s.add(entry.bytes, entry.seq);
-          // The key exists: another tab wrote this commit. Left unprevented, the error aborts the transaction.
-          add.onerror = () => {
-            failed ??= add.error;
-            if (add.error?.name === 'ConstraintError') refused ??= conflict(entry.seq);
-          };
-        }
-        pointer.onsuccess = () => {
-          const meta = pointer.result as Meta | undefined;
-          if (meta && meta.snapshotSeq >= first) {
-            refused = conflict(first);
-            tx.abort();
-            return;
-          }
-          // Nothing more will be asked: the commit starts now, not after the adds' answers came back.
-          if (typeof tx.commit === 'function') tx.commit();
-        };
-        return new Promise<void>((resolve, reject) => {
-          tx.oncomplete = () => resolve();
-          tx.onabort = () => reject(refused ?? tx.error ?? failed ?? new DOMException('the commit was aborted', 'AbortError'));
-        });
-      }),
-    );
+  /** This tab lets go of the write lock: the OPFS log's access handle is closed first, for the next writer. */
+  letGo(): void {
+    this.place = undefined;
+    this.opfs.release();
   }
 
   /**
@@ -230,6 +241,8 @@ export class Persistence {
     const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image), snapshotKey: key };
     const wasCleared = this.cleared;
     const what = `persisting the snapshot of commit ${seq}`;
+    // A snapshot commit is commit `seq`: the OPFS log must not hold it already (the pointer's check below covers IndexedDB).
+    if (options.commit && (await this.opfs.exists()) && (await this.opfs.highest()) >= seq) throw conflict(seq);
     // At the quota: give up the room kept for this moment, then try once more (reserve.ts).
     await this.reserve.orRelease(() =>
       this.guard(what, () =>
@@ -259,11 +272,13 @@ export class Persistence {
       if (!flipped) void this.snapshots('readwrite', (s) => promisifyRequest((s.delete(key), s.transaction))).catch(() => undefined);
     }
     if (flipped && wasCleared) (this.log.resetLost(), this.snapshots.resetLost());
+    if (flipped) (options.commit ? this.opfs.noteSnapshot(seq) : this.opfs.noteFold(seq));
     return flipped ? meta : undefined;
   }
 
   /** Sweeps what a snapshot at `seq` made obsolete. Best effort: leftovers are ignored on load. */
   async sweep(seq: number): Promise<void> {
+    void this.opfs.sweep(seq);
     const swept = Promise.all([
       this.log('readwrite', (s) => {
         s.delete(IDBKeyRange.bound(0, seq));
@@ -287,6 +302,7 @@ export class Persistence {
   }
 
   close(): void {
+    this.opfs.release(true);
     this.log.close();
     this.snapshots.close();
   }
@@ -296,6 +312,7 @@ export class Persistence {
   }
 }
 
-function conflict(seq: number): StoreError {
-  return new StoreError('CONFLICT', `another tab wrote commit ${seq} first; this tab's view was stale and its transaction was rolled back`);
+function describe(entries: readonly LogEntry[]): string {
+  const first = entries[0]!.seq;
+  return entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
 }

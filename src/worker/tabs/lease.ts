@@ -32,6 +32,8 @@ export class WriteLease {
   private closed = false;
   /** Counts the leases taken: while it is unchanged, no other tab can have written. */
   leases = 0;
+  /** Called right before the lock goes: what only the holder may keep open (the OPFS log's access handle) closes. */
+  beforeLetGo: () => void = () => {};
 
   constructor(
     name: string,
@@ -135,7 +137,11 @@ export class WriteLease {
     if (!lease || lease.users > 0) return;
     clearTimeout(lease.idle);
     this.lease = undefined;
-    lease.letGo();
+    try {
+      this.beforeLetGo();
+    } finally {
+      lease.letGo();
+    }
   }
 
   /** Runs `fn` holding the write lock; `handOver` lets it go right after instead of keeping the lease. */
