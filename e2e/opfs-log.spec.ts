@@ -6,7 +6,8 @@
  * last append is cut off, and deleteStore leaves nothing behind.
  */
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, gotoHarness, test } from './fixtures';
+import { injectIntoWorkers, switchWorkers } from './worker-faults';
 
 /** The store's OPFS log segments: name and size, oldest first. */
 function segments(page: Page): Promise<{ name: string; size: number }[]> {
@@ -154,6 +155,37 @@ test('a torn last append (a crash mid-write) is cut off; the commits before it s
   expect(after!.size).toBeLessThan(last.size + 1000); // the torn bytes were cut off, not left behind the new record
 });
 
+test('a changed byte in a record before the last makes opening fail with CORRUPT, never drops the commits after it', async ({ db }) => {
+  await db.open('rot', { log: 'opfs' });
+  await db.run('rot', 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+  for (let i = 1; i <= 10; i++) await db.run('rot', 'INSERT INTO t (v) VALUES (?)', [`row ${i}`]);
+  await db.close('rot');
+  const name = (await segments(db.page)).at(-1)!.name;
+  // Flip one byte inside the entry of the third record: length and header stay valid, the CRC does not.
+  await db.page.evaluate(async (name) => {
+    type Dir = FileSystemDirectoryHandle & { entries(): AsyncIterable<[string, FileSystemHandle]> };
+    const top = (await (await navigator.storage.getDirectory()).getDirectoryHandle('pacioli-log')) as Dir;
+    for await (const [, dir] of top.entries()) {
+      const file = await (dir as FileSystemDirectoryHandle).getFileHandle(name);
+      const bytes = new Uint8Array(await (await file.getFile()).arrayBuffer());
+      const view = new DataView(bytes.buffer);
+      let at = 0;
+      for (let i = 0; i < 2; i++) at += 16 + view.getUint32(at, true);
+      bytes[at + 16 + 3]! ^= 0x40;
+      const writable = await file.createWritable();
+      await writable.write(bytes);
+      await writable.close();
+    }
+  }, name);
+  await db.reload();
+  const outcome = await db.tryOpen('rot', { log: 'opfs' });
+  expect(outcome.ok).toBe(false);
+  if (!outcome.ok) {
+    expect(outcome.error.code).toBe('CORRUPT');
+    expect(outcome.error.message).toMatch(/OPFS log segment/);
+  }
+});
+
 test('deleteStore removes the OPFS log too: the name then opens new and empty', async ({ db }) => {
   await db.open('gone', { log: 'opfs' });
   await db.run('gone', 'CREATE TABLE t (id INTEGER PRIMARY KEY)');
@@ -164,6 +196,50 @@ test('deleteStore removes the OPFS log too: the name then opens new and empty', 
   expect(await segments(db.page)).toEqual([]);
   await db.open('gone', { log: 'opfs' });
   expect(await db.query('gone', "SELECT name FROM sqlite_master WHERE name = 't'")).toEqual([]);
+});
+
+test('a failed flush fails its writes and those on top of it; nothing of them stays, in memory or on disk', async ({ page }) => {
+  // While the fault is on, every flush of an OPFS access handle fails (an I/O error, as a dying disk would give).
+  await injectIntoWorkers(
+    page,
+    () => {
+      let on = false;
+      const channel = new BroadcastChannel('e2e-faults');
+      channel.onmessage = (event: MessageEvent<{ fail?: boolean; ackId: string }>) => {
+        on = event.data.fail === true;
+        channel.postMessage({ ack: event.data.ackId });
+      };
+      type Flushing = { prototype: { flush(): void } };
+      const handle = (self as unknown as { FileSystemSyncAccessHandle: Flushing }).FileSystemSyncAccessHandle;
+      const flush = handle.prototype.flush;
+      handle.prototype.flush = function (this: unknown) {
+        if (on) throw new DOMException('injected: disk I/O error', 'InvalidStateError');
+        return flush.call(this);
+      };
+    },
+    null,
+  );
+  await gotoHarness(page);
+  await page.evaluate(async () => {
+    const store = (window.stores.f = await window.pacioli.openStore({ name: 'f', log: 'opfs' }));
+    await store.run('CREATE TABLE t (v INTEGER NOT NULL)');
+    await store.run('INSERT INTO t VALUES (0)');
+  });
+  await switchWorkers(page, { fail: true });
+  const outcome = await page.evaluate(async () => {
+    const store = window.stores.f!;
+    const writes = Array.from({ length: 12 }, (_, i) => window.e2e.settle(store.run('INSERT INTO t VALUES (?)', [i + 1])));
+    const reads = Array.from({ length: 6 }, () => store.query<{ v: number }>('SELECT v FROM t ORDER BY v'));
+    return { writes: await Promise.all(writes), reads: await Promise.all(reads) };
+  });
+  for (const w of outcome.writes) expect(w).toMatchObject({ ok: false, error: { code: 'PERSIST_FAILED', isStoreError: true } });
+  for (const rows of outcome.reads) expect(rows).toEqual([{ v: 0 }]);
+  await switchWorkers(page, { fail: false });
+  expect(await page.evaluate(() => window.e2e.settle(window.stores.f!.run('INSERT INTO t VALUES (100)')))).toMatchObject({ ok: true });
+  expect(await page.evaluate(() => window.stores.f!.query('SELECT v FROM t ORDER BY v'))).toEqual([{ v: 0 }, { v: 100 }]);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+  expect(await page.evaluate(async () => (await window.pacioli.openStore({ name: 'f' })).query('SELECT v FROM t ORDER BY v'))).toEqual([{ v: 0 }, { v: 100 }]);
 });
 
 test('log must be indexeddb or opfs', async ({ db }) => {

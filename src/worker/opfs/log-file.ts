@@ -7,9 +7,7 @@
  * never asked for this.
  *
  *   directory `pacioli-log/<stem>`         (stem: the store's name, hashed)
- *     seg-<first>  records of commits first, first+1, … (no gaps)
- *   record: length:u32le  crc32:u32le  seq:f64le  entry bytes
- *           (the CRC covers seq and the entry)
+ *     seg-<first>  records of commits first, first+1, … (no gaps; records.ts)
  *
  * Why it is safe:
  *  - Only the holder of the store's write lock appends. Where the browser
@@ -35,34 +33,18 @@
  */
 import { fromStorage, StoreError } from '../../shared/errors';
 import { sha256Hex } from '../../shared/hash';
-import { crc32 } from '../sql/codec';
+import { closeQuietly, handleOn, opfsLogSupported, type AccessHandle, type FileHandle } from './handles';
+import { encode, HEADER, parse, type LogEntry } from './records';
 
-/** A commit's log entry, as idb/layout.ts reads and writes them. */
-export interface LogEntry {
-  seq: number;
-  bytes: Uint8Array;
-}
+export { opfsLogSupported };
+export type { LogEntry };
 
 const DIR = 'pacioli-log';
-const HEADER = 16;
 const PREFIX = 'seg-';
 /** How often a reader starts over when a segment was deleted or changed under it. */
 const READ_ATTEMPTS = 5;
-/** How long a writer waits for an exclusive handle the previous lock holder is still closing (Firefox: 2–10 ms, at times 80). */
-const HANDLE_WAIT_MS = 3000;
 /** A shared handle kept between leases is closed after this long without one, so that folded segments can be deleted. */
 const KEEP_HANDLE_MS = 2000;
-
-/** The synchronous access handle's methods used here (lib.dom types lag behind). */
-interface AccessHandle {
-  read(into: Uint8Array, options: { at: number }): number;
-  write(data: Uint8Array, options: { at: number }): number;
-  truncate(size: number): void;
-  getSize(): number;
-  flush(): void;
-  close(): void;
-}
-type FileHandle = FileSystemFileHandle & { createSyncAccessHandle(options?: { mode: string }): Promise<AccessHandle & { mode?: string }> };
 
 interface Segment {
   name: string;
@@ -80,12 +62,6 @@ interface Writer {
   tail: number;
   /** The newest snapshot known: segments it covers are folded. */
   base: number;
-}
-
-/** True where a worker can keep a log in OPFS (synchronous access handles). */
-export function opfsLogSupported(): boolean {
-  const handle = (globalThis as { FileSystemFileHandle?: { prototype: object } }).FileSystemFileHandle;
-  return !!handle && 'createSyncAccessHandle' in handle.prototype && typeof globalThis.navigator?.storage?.getDirectory === 'function';
 }
 
 export class OpfsLog {
@@ -164,7 +140,7 @@ export class OpfsLog {
       const file = await seg.handle.getFile();
       const bytes = new Uint8Array(await file.slice(from).arrayBuffer());
       const parsed = parse(bytes, from, seg.first + skip);
-      if (parsed.torn && next) throw new StoreError('CORRUPT', `the OPFS log segment of commits from ${seg.first} is damaged at byte ${parsed.end}`);
+      if (parsed.damaged || (parsed.torn && next)) throw damage(seg, parsed.end);
       ends.length = skip;
       ends.push(...parsed.ends);
       this.ends.set(seg.name, ends);
@@ -196,17 +172,8 @@ export class OpfsLog {
     }
     // A fold covers part of this segment: start the next one, so that this one can go once it is all folded.
     if (writer.base >= writer.segment.first && writer.end > 0) await this.rotate(writer, first);
-    const size = entries.reduce((n, e) => n + HEADER + e.bytes.length, 0);
-    const buf = new Uint8Array(size);
-    const view = new DataView(buf.buffer);
-    let at = 0;
-    for (const e of entries) {
-      view.setUint32(at, e.bytes.length, true);
-      view.setFloat64(at + 8, e.seq, true);
-      buf.set(e.bytes, at + HEADER);
-      view.setUint32(at + 4, crc32(buf.subarray(at + 8, at + HEADER + e.bytes.length)), true);
-      at += HEADER + e.bytes.length;
-    }
+    const buf = encode(entries);
+    const size = buf.length;
     const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
     try {
       const written = writer.access.write(buf, { at: writer.end });
@@ -262,6 +229,7 @@ export class OpfsLog {
         const bytes = new Uint8Array(size - from);
         access.read(bytes, { at: from });
         const parsed = parse(bytes, from, segment.first + known.length);
+        if (parsed.damaged) throw damage(segment, parsed.end);
         if (parsed.torn) {
           access.truncate(parsed.end); // a crash tore the last append, which no caller heard was done
           access.flush();
@@ -345,47 +313,7 @@ export class OpfsLog {
   }
 }
 
-/**
- * Opens an access handle on a segment: shared where the browser offers it
- * (Chromium's `readwrite-unsafe`: the write lock keeps writers apart), else
- * exclusive, waiting while the previous lock holder's handle still closes.
- */
-async function handleOn(handle: FileHandle): Promise<AccessHandle> {
-  for (let waited = 0, pause = 1; ; waited += pause, pause = Math.min(pause * 2, 50)) {
-    try {
-      return await handle.createSyncAccessHandle({ mode: 'readwrite-unsafe' });
-    } catch (error) {
-      if ((error as { name?: string } | null)?.name !== 'NoModificationAllowedError') throw error;
-      if (waited >= HANDLE_WAIT_MS) throw new StoreError('BUSY', `the OPFS log stayed locked by another tab for ${HANDLE_WAIT_MS} ms`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
-  }
+function damage(segment: Segment, at: number): StoreError {
+  return new StoreError('CORRUPT', `the OPFS log segment of commits from ${segment.first} is damaged at byte ${at}`);
 }
 
-function closeQuietly(access: AccessHandle): void {
-  try {
-    access.close();
-  } catch {
-    // closed already
-  }
-}
-
-/** Parses records from `bytes` (found at byte `offset` of the file), the first being commit `seq`. */
-function parse(bytes: Uint8Array, offset: number, seq: number): { entries: LogEntry[]; ends: number[]; end: number; torn: boolean } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const entries: LogEntry[] = [];
-  const ends: number[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    if (bytes.length - at < HEADER) break;
-    const length = view.getUint32(at, true);
-    if (length > bytes.length - at - HEADER) break;
-    if (view.getUint32(at + 4, true) !== crc32(bytes.subarray(at + 8, at + HEADER + length))) break;
-    if (view.getFloat64(at + 8, true) !== seq) break; // not the commit that must come next: not ours to trust
-    entries.push({ seq, bytes: bytes.slice(at + HEADER, at + HEADER + length) });
-    at += HEADER + length;
-    ends.push(offset + at);
-    seq++;
-  }
-  return { entries, ends, end: offset + at, torn: at < bytes.length };
-}
