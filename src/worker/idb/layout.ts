@@ -105,6 +105,8 @@ export class Persistence {
    * and fold. Entries must follow each other without a gap.
    */
   async readLog(after: number): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
+    const inOpfs = this.opfs.exists(); // looked up beside the IndexedDB read
+    inOpfs.catch(() => undefined); // awaited below
     let [meta, keys, values] = await this.guard('reading the log', () =>
       this.log('readonly', async (s) => {
         // Numbers sort before strings in IndexedDB: this range holds entries, not 'meta'.
@@ -121,7 +123,7 @@ export class Persistence {
       if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${Number(key)} is damaged: it is not binary`);
       return { seq: Number(key), bytes };
     });
-    if (await this.opfs.exists()) {
+    if (await inOpfs) {
       // The OPFS files first, the pointer after: a fold in between covers what a sweep took away.
       found.push(...(await this.opfs.read(after)));
       meta = (await this.guard('reading the log', () => get<Meta>(META, this.log))) ?? meta;

@@ -40,6 +40,8 @@ export { opfsLogSupported };
 export type { LogEntry };
 
 const DIR = 'pacioli-log';
+/** The origin's OPFS root, asked for once per worker. */
+let rootDir: Promise<FileSystemDirectoryHandle> | undefined;
 const PREFIX = 'seg-';
 /** How often a reader starts over when a segment was deleted or changed under it. */
 const READ_ATTEMPTS = 5;
@@ -86,7 +88,12 @@ export class OpfsLog {
     if (this.found) return this.found;
     if (!opfsLogSupported()) return undefined;
     try {
-      const root = await navigator.storage.getDirectory();
+      // A store without an OPFS log asks once per lease and per log read: keep the lookups to one call each.
+      rootDir ??= navigator.storage.getDirectory();
+      const root = await rootDir.catch((error: unknown) => {
+        rootDir = undefined;
+        throw error;
+      });
       const top = await root.getDirectoryHandle(DIR, { create });
       this.found = await top.getDirectoryHandle(await this.stem, { create });
       return this.found; // once there, it stays (until deleteStore, which no open store survives)
