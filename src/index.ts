@@ -18,6 +18,7 @@ export type {
   BackupPreview,
   CheckpointInfo,
   Durability,
+  LogPlace,
   KeptCheckpoint,
   LoadOptions,
   Migration,
