@@ -155,6 +155,27 @@ test('a torn last append (a crash mid-write) is cut off; the commits before it s
   expect(after!.size).toBeLessThan(last.size + 1000); // the torn bytes were cut off, not left behind the new record
 });
 
+test('a crash that left an empty segment, then a snapshot commit: the commits after it are kept, in a segment of their own', async ({ db }) => {
+  await db.open('empty', { log: 'opfs' });
+  await db.run('empty', 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+  for (let i = 1; i <= 5; i++) await db.run('empty', 'INSERT INTO t (v) VALUES (?)', [`row ${i}`]);
+  const { seq } = await db.stats('empty');
+  await db.close('empty');
+  // What a kill between making the next segment and writing to it leaves: an empty file named for commit seq + 1.
+  await db.page.evaluate(async (name) => {
+    type Dir = FileSystemDirectoryHandle & { entries(): AsyncIterable<[string, FileSystemHandle]> };
+    const top = (await (await navigator.storage.getDirectory()).getDirectoryHandle('pacioli-log')) as Dir;
+    for await (const [, dir] of top.entries()) await (dir as FileSystemDirectoryHandle).getFileHandle(name, { create: true });
+  }, `seg-${seq + 1}`);
+  await db.reload();
+  await db.open('empty', { log: 'opfs' });
+  await db.run('empty', 'CREATE TABLE u (id INTEGER PRIMARY KEY)'); // a snapshot commit: it takes commit seq + 1
+  for (let i = 6; i <= 8; i++) await db.run('empty', 'INSERT INTO t (v) VALUES (?)', [`row ${i}`]);
+  await db.reload();
+  await db.open('empty', { log: 'opfs' });
+  expect(await db.query('empty', 'SELECT count(*) AS n, max(v) AS last FROM t')).toEqual([{ n: 8, last: 'row 8' }]);
+});
+
 test('a changed byte in a record before the last makes opening fail with CORRUPT, never drops the commits after it', async ({ db }) => {
   await db.open('rot', { log: 'opfs' });
   await db.run('rot', 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');

@@ -56,8 +56,10 @@ describe('OPFS log records', () => {
     );
   });
 
-  it('a record of another commit than the one expected is not trusted', () => {
+  it('a sound record of another commit than the one expected is damage, never a torn end', () => {
     const list = [{ seq: 7, bytes: new Uint8Array([1, 2, 3]) }];
-    expect(parse(encode(list), 0, 8)).toMatchObject({ entries: [], torn: true });
+    expect(parse(encode(list), 0, 8)).toMatchObject({ entries: [], torn: false, damaged: true });
+    const gap = [...list, { seq: 9, bytes: new Uint8Array([4]) }];
+    expect(parse(encode(gap), 0, 7)).toMatchObject({ entries: list, torn: false, damaged: true });
   });
 });

@@ -177,8 +177,12 @@ export class OpfsLog {
     if (first !== writer.tail + 1) {
       throw new StoreError('CONFLICT', `another tab wrote commit ${Math.min(first, writer.tail)} first; this tab's view was stale and its transaction was rolled back`);
     }
-    // A fold covers part of this segment: start the next one, so that this one can go once it is all folded.
-    if (writer.base >= writer.segment.first && writer.end > 0) await this.rotate(writer, first);
+    // A segment holds commits first, first+1, … without a gap (readers count on it). Start the next one when
+    // a fold covers part of this one (so that it can go once all of it is folded), and whenever this commit
+    // does not follow on in it: a snapshot commit (a restore, a migration) took the commit number between,
+    // or a crash left the segment empty, named for a commit that was never written.
+    const following = writer.segment.first + (this.ends.get(writer.segment.name)?.length ?? 0);
+    if ((writer.base >= writer.segment.first && writer.end > 0) || first !== following) await this.rotate(writer, first);
     const buf = encode(entries);
     const size = buf.length;
     const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;

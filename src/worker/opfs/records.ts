@@ -34,27 +34,32 @@ export function encode(entries: readonly LogEntry[]): Uint8Array {
  * and valid: `torn` when that is the end of what a crash cut short, or
  * `damaged` when a valid record of the next commit follows it (a changed
  * byte in the middle: never taken for a torn end, which would drop commits
- * silently). A damaged last record cannot be told from a torn one.
+ * silently), or a sound record of another commit than the next. A damaged
+ * last record cannot be told from a torn one.
  */
 export function parse(bytes: Uint8Array, offset: number, seq: number): { entries: LogEntry[]; ends: number[]; end: number; torn: boolean; damaged: boolean } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A whole record's entry length; undefined when it is not whole or its CRC fails; NaN when it is whole
+  // and sound but of another commit than `seq` (no crash writes that: the log is not what it must be).
   const valid = (at: number, seq: number): number | undefined => {
     if (bytes.length - at < HEADER) return undefined;
     const length = view.getUint32(at, true);
     if (length > bytes.length - at - HEADER) return undefined;
     if (view.getUint32(at + 4, true) !== crc32(bytes.subarray(at + 8, at + HEADER + length))) return undefined;
-    return view.getFloat64(at + 8, true) === seq ? length : undefined; // not the commit that must come next: not ours to trust
+    return view.getFloat64(at + 8, true) === seq ? length : NaN;
   };
   const entries: LogEntry[] = [];
   const ends: number[] = [];
   let at = 0;
-  for (let length = valid(at, seq); length !== undefined; length = valid(at, seq)) {
+  let length = valid(at, seq);
+  for (; length !== undefined && !Number.isNaN(length); length = valid(at, seq)) {
     entries.push({ seq, bytes: bytes.slice(at + HEADER, at + HEADER + length) });
     at += HEADER + length;
     ends.push(offset + at);
     seq++;
   }
   const claimed = bytes.length - at >= HEADER ? view.getUint32(at, true) : Infinity;
-  const damaged = at + HEADER + claimed < bytes.length && valid(at + HEADER + claimed, seq + 1) !== undefined;
+  // A sound record after the one that failed: the bytes in between were changed, not cut short.
+  const damaged = Number.isNaN(length) || (at + HEADER + claimed < bytes.length && valid(at + HEADER + claimed, seq + 1) !== undefined);
   return { entries, ends, end: offset + at, torn: at < bytes.length && !damaged, damaged };
 }
