@@ -32,7 +32,7 @@ export interface BrowserResult {
   params: Record<string, unknown>;
   baselines: { rawPutStrict?: Summary; rawPutRelaxed?: Summary; rawOpfsFlush?: Summary; postMessage?: Summary };
   transfers: (TransferResult & { sizeMB: number })[];
-  cold: { contender: string; sizeMB: number; ms: number; bytes?: number }[];
+  cold: { contender: string; sizeMB: number; ms: number; bytes?: number; samples?: number[] }[];
   analytic: AnalyticResult[];
   callers: { contender: string; callers: number; each: number; one: { committed: number; failed: number; ms: number; tps: number }; many: { committed: number; failed: number; ms: number; tps: number }; ratio: number }[];
   contention: { contender: string; tabs: number; players: number; ms: number; oneTab: { committed: number; failed: number; ms: number; tps: number }; manyTabs: { committed: number; failed: number; ms: number; tps: number }[]; manyTps: number; ratio: number }[];

@@ -75,6 +75,10 @@ export const params = {
   largeContenders: list('BENCH_LARGE_CONTENDERS', pick('pacioli-strict,pacioli-relaxed,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', 'pacioli-strict,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', 'pacioli-strict,pacioli-relaxed,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs')) as ContenderName[],
   /** Contenders run at sizes from 5 MB to under 20 MB. */
   midContenders: list('BENCH_MID_CONTENDERS', pick(ALL.join(','), 'pacioli-strict,pacioli-relaxed,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs,sqljs-memory', ALL.filter((c) => c !== 'pglite-idb').join(','))) as ContenderName[],
+  /** How long a store stays open and idle before it is closed for its cold open (0: closed right after its last commit). */
+  coldIdleMs: num('BENCH_COLD_IDLE_MS', 0),
+  /** Cold opens per size and contender (and raw reads); the figure is their median, every one kept in `samples`. */
+  coldRepeats: num('BENCH_COLD_REPEATS', 1),
   coldContenders: list('BENCH_COLD_CONTENDERS', pick('pacioli-strict', 'pacioli-strict,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', ALL.join(','))) as ContenderName[],
   port: num('BENCH_PORT', 4175),
   /** `build` (default): a production build served by `vite preview`; `dev`: the dev server. */
@@ -216,16 +220,17 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
         }
         if (params.coldSizesMB.includes(sizeMB) && params.coldContenders.includes(contender)) {
           await attempt(`cold open ${contender} @ ${sizeMB} MB`, async () => {
+            if (params.coldIdleMs > 0) await page.waitForTimeout(params.coldIdleMs); // what a store does when its tab goes idle
             await page.evaluate((name) => window.bench.close(name), name);
-            const { ms } = await cold(page, `${url}?cold=${contender}&name=${encodeURIComponent(name)}`);
-            result.cold.push({ contender, sizeMB, ms });
+            const { ms, samples } = await repeated(() => cold(page, `${url}?cold=${contender}&name=${encodeURIComponent(name)}`));
+            result.cold.push({ contender, sizeMB, ms, ...(samples.length > 1 ? { samples } : {}) });
             log(`${browser}: cold open ${contender} @ ${sizeMB} MB: ${ms.toFixed(0)} ms`);
             if (contender === 'pacioli-strict') {
               await home();
               const bytes = Number.isFinite(r.dbBytes) ? r.dbBytes : sizeMB * MB;
               await page.evaluate((b) => window.bench.rawColdPrepare(b), bytes);
-              const { ms: raw } = await cold(page, `${url}?cold=raw`);
-              result.cold.push({ contender: 'raw-idb-read', sizeMB, ms: raw, bytes });
+              const { ms: raw, samples: rawSamples } = await repeated(() => cold(page, `${url}?cold=raw`));
+              result.cold.push({ contender: 'raw-idb-read', sizeMB, ms: raw, bytes, ...(rawSamples.length > 1 ? { samples: rawSamples } : {}) });
               log(`${browser}: cold open raw IndexedDB read of ${(bytes / MB).toFixed(1)} MB: ${raw.toFixed(0)} ms`);
               // One more cold open, its worker sending stage marks: where the time went (not the timed figure).
               const staged = await cold(page, `${url}?cold=${contender}&name=${encodeURIComponent(name)}&stages=1`);
@@ -262,6 +267,14 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
   }
   save();
   return result;
+}
+
+/** Runs `BENCH_COLD_REPEATS` cold opens one after another: their median, and each. */
+async function repeated(run: () => Promise<{ ms: number }>): Promise<{ ms: number; samples: number[] }> {
+  const samples: number[] = [];
+  for (let i = 0; i < Math.max(1, params.coldRepeats); i++) samples.push((await run()).ms);
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { ms: sorted[Math.floor((sorted.length - 1) / 2)]!, samples };
 }
 
 /** Navigates to a cold-open URL; the page reports when its first query was answered (ms since navigation start). */

@@ -58,6 +58,17 @@ describe('change capture', () => {
     copy.close();
   });
 
+  it('replays integers at the edges of 32 and 53 bits, and past them, as the same INTEGERs (rowids too)', async () => {
+    const e = await fresh(`CREATE TABLE t(id INTEGER PRIMARY KEY, v ANY) STRICT`);
+    const edges = ['0', '-1', '2147483647', '2147483648', '-2147483649', '4294967296', '9007199254740991', '-9007199254740991', '9007199254740992', '9223372036854775807', '-9223372036854775808'];
+    await expectReplayable(e, (x) => {
+      for (const v of edges) x.run(`INSERT INTO t(id, v) VALUES (${v}, ${v})`);
+    });
+    const rows = e.query(`SELECT typeof(id) AS ti, typeof(v) AS tv, CAST(id AS TEXT) AS id, CAST(v AS TEXT) AS v FROM t`);
+    expect(rows.every((r) => r.ti === 'integer' && r.tv === 'integer' && r.id === r.v)).toBe(true);
+    expect(rows.map((r) => r.v).sort()).toEqual([...edges].sort());
+  });
+
   it('replays TEXT that is not valid UTF-8 byte for byte (a string would turn it into U+FFFD)', async () => {
     const e = await fresh(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)`);
     const sql = await loadSql();

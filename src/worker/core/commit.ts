@@ -20,11 +20,13 @@ import type { Replica } from './replica';
 import type { Session } from './session';
 import { Engine } from '../sql/engine';
 import { GroupCommit } from './group-commit';
+import { IdleFold } from './idle-fold';
 
 export class Commits {
   /** The latest fold, settled either way: the next one queues behind it. */
   private folding: Promise<void> = Promise.resolve();
   private catchUpQueued = false;
+  private readonly idle = new IdleFold(() => this.session.current(), () => this.foldInBackground());
 
   private readonly group: GroupCommit;
 
@@ -245,13 +247,21 @@ export class Commits {
     this.announce(replica);
   }
 
-  /** After a durable commit of this tab (only ever made holding the lock): tell the other tabs, fold if the log grew. */
+  /**
+   * After a durable commit of this tab (only ever made holding the lock):
+   * tell the other tabs, fold if the log grew past the threshold, or else
+   * (re)arm the idle fold.
+   */
   announce(replica: Replica): void {
     replica.markCurrent();
     this.session.channel().announce(replica.seq, replica.lastEntry);
-    if (replica.wantsFold()) {
-      this.scheduleFold().catch((error: unknown) => console.warn(`[pacioli] folding the log into a snapshot failed (the next commit tries again): ${String(error)}`));
-    }
+    const folding = replica.wantsFold();
+    if (folding) this.foldInBackground();
+    this.idle.afterCommit(replica, folding);
+  }
+
+  private foldInBackground(): void {
+    this.scheduleFold().catch((error: unknown) => console.warn(`[pacioli] folding the log into a snapshot failed (the next commit tries again): ${String(error)}`));
   }
 
   /**

@@ -186,8 +186,25 @@ export class Replica {
 
   /** True when the log has grown past the point where a fold pays. */
   wantsFold(): boolean {
-    const logBytes = this.log.reduce((n, e) => n + e.bytes, 0);
-    return this.seq > this.counters.snapshotSeq && logBytes >= Math.max(this.compactAfterBytes, this.counters.snapshotBytes / 4);
+    return this.seq > this.counters.snapshotSeq && this.logBytes() >= Math.max(this.compactAfterBytes, this.counters.snapshotBytes / 4);
+  }
+
+  /**
+   * True when the log is worth folding while this tab is idle (commit.ts
+   * arms that after its commits): every open replays the whole log, and a
+   * cold open's replay costs about a third of a millisecond per entry
+   * (sql.js's code is not warm yet). Idle, a fold delays no commit, so it
+   * pays from far less log than `wantsFold` asks for: 1/256 of
+   * `compactAfterBytes` (16 KiB by default, about 40 transfers). It still
+   * writes the whole snapshot, so a large one waits for a log of 1/512 of
+   * its size: an idle fold writes at most 512 bytes per byte of log.
+   */
+  wantsIdleFold(): boolean {
+    return this.seq > this.counters.snapshotSeq && this.logBytes() >= Math.max(this.compactAfterBytes / 256, this.counters.snapshotBytes / 512);
+  }
+
+  private logBytes(): number {
+    return this.log.reduce((n, e) => n + e.bytes, 0);
   }
 
   /** The image to fold and the commit it reflects; take it holding the write lock, on a current copy. */
@@ -214,8 +231,7 @@ export class Replica {
 
   stats(durability: StoreStats['durability']): StoreStats {
     const { snapshotSeq, snapshotBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp } = this.counters;
-    const logBytes = this.log.reduce((n, e) => n + e.bytes, 0);
-    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, durability };
+    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes: this.logBytes(), logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, durability };
   }
 
   close(): void {

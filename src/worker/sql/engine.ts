@@ -9,6 +9,7 @@ import { stage } from '../../shared/stages';
 import type { RunResult, SqlParams, SqlValue } from '../../shared/types';
 import { ChangeCapture } from './capture';
 import { encodeEntry } from './codec';
+import { openDatabase } from './open-db';
 import { replayEntries } from './replay';
 import { splitStatements, statementKind, tokenize, type StatementText, type Token } from './lexer';
 import { adopted, getBigIntRow, type SqlJs } from './sqljs';
@@ -36,30 +37,13 @@ export class Engine {
 
   /** `adopt`: the engine may keep `image`'s memory as its file instead of copying it (the caller lets go of it). */
   constructor(
-    private readonly sql: SqlJs,
+    sql: SqlJs,
     image?: Uint8Array,
     options: { adopt?: boolean } = {},
   ) {
-    this.db = this.openDb(image && options.adopt ? adopted(image) : image);
+    this.db = openDatabase(sql, image && options.adopt ? adopted(image) : image);
     this.capture = new ChangeCapture(sql, this.db);
     this.lastRowid = this.db.prepare('SELECT last_insert_rowid()');
-  }
-
-  private openDb(image: Uint8Array | undefined): Database {
-    const db = new this.sql.Database(image);
-    try {
-      // A new database frees deleted pages on demand (export), so a snapshot shrinks when data is
-      // deleted: a store that filled its quota can make room again. It moves pages, never rowids.
-      if (!image) db.exec('PRAGMA auto_vacuum = INCREMENTAL');
-      // MEMORY journal: the file lives in memory and IndexedDB is the durable copy,
-      // so a rollback journal on MEMFS would only cost time (about 25x per write).
-      db.exec('PRAGMA journal_mode=MEMORY; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA trusted_schema=OFF');
-      db.exec('SELECT count(*) FROM sqlite_schema'); // reads page 1: a garbled image fails here, not later
-    } catch (error) {
-      db.close();
-      throw fromSqlite(error);
-    }
-    return db;
   }
 
   /** True when the schema has foreign keys checked at COMMIT (`DEFERRABLE INITIALLY DEFERRED`): a commit may then still fail. */

@@ -62,7 +62,7 @@ function applyChanges(db: Database, tables: readonly TableChanges[], statements:
     try {
       if (t.deletes.length > 0) {
         const del = prepare(`delete\0${t.table}`, () => `DELETE FROM ${target} WHERE ${rowid} = CAST(? AS INTEGER)`);
-        for (const id of t.deletes) del.run([id.toString()]);
+        for (const id of t.deletes) del.run([integerParam(id)]);
       }
       for (const row of t.upserts) {
         const shape = row.values.map((v) => v.type[0]).join('');
@@ -72,13 +72,23 @@ function applyChanges(db: Database, tables: readonly TableChanges[], statements:
           const params = row.values.map((v) => (v.type === 'integer' ? 'CAST(? AS INTEGER)' : v.type === 'real' ? 'CAST(? AS REAL)' : v.type === 'text' ? 'CAST(? AS TEXT)' : '?'));
           return `INSERT OR REPLACE INTO ${target}(${rowid}, ${columns}) VALUES (CAST(? AS INTEGER), ${params.join(', ')})`;
         });
-        stmt.run([
-          row.rowid.toString(),
-          ...row.values.map((v) => (v.type === 'null' ? null : v.type === 'integer' ? v.value.toString() : v.value)),
-        ]);
+        const params: (number | string | Uint8Array | null)[] = [integerParam(row.rowid)];
+        for (const v of row.values) params.push(v.type === 'null' ? null : v.type === 'integer' ? integerParam(v.value) : v.value);
+        stmt.run(params);
       }
     } catch (error) {
       throw new StoreError('CORRUPT', `replaying changes to table ${t.table} failed: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/**
+ * An INTEGER as a parameter of `CAST(? AS INTEGER)`. The codec gives a
+ * number only within ±(2^53 - 1), which sql.js binds as a 32-bit integer or
+ * a double, both exact, and the CAST makes it an INTEGER again; a bigint
+ * goes as its decimal text. (Every integer as text cost an allocation and a
+ * UTF-8 copy in sql.js per value: most of a replayed row's values.)
+ */
+function integerParam(v: number | bigint): number | string {
+  return typeof v === 'bigint' ? v.toString() : v;
 }
