@@ -11,7 +11,7 @@ import { Mutex } from '../../shared/mutex';
 import { stage } from '../../shared/stages';
 import { Commits } from './commit';
 import { Checkpoints } from '../features/checkpoints';
-import { checkMigrations, currentVersion, migrate, type CheckedMigration } from '../features/migrations';
+import { appliedMigrations, checkMigrations, currentVersion, migrate, plan, type CheckedMigration } from '../features/migrations';
 import { RecoveryCopy, storageLost } from '../features/recovery-copy';
 import { Persistence } from '../idb/layout';
 import { Replica } from './replica';
@@ -173,7 +173,9 @@ export class Session {
       try {
         await replica.load(read);
         if (replica.seq === 0) await this.checkNotLost(); // before migrations write to it
-        if (options.autoMigrate && this.known.length > 0) {
+        // The copy just loaded already has every known migration (the common open): nothing to take the write
+        // lock for. Anything else (steps to run, unknown or changed migrations) is judged under the lock.
+        if (options.autoMigrate && this.known.length > 0 && !upToDate(this.known, replica)) {
           migrated = await this.migrateLocked(this.known.at(-1)!.version).catch((error: unknown) => {
             if (this.schemaAhead) return 0; // old code may still read
             throw error;
@@ -231,5 +233,14 @@ export class Session {
     opened.channel.close();
     opened.replica.close();
     opened.persistence.close();
+  }
+}
+
+/** True when `replica`'s copy has exactly the `known` migrations applied, up to the newest. */
+function upToDate(known: readonly CheckedMigration[], replica: Replica): boolean {
+  try {
+    return plan(known, appliedMigrations(replica.engine), known.at(-1)!.version).length === 0;
+  } catch {
+    return false;
   }
 }
