@@ -72,6 +72,24 @@ test('commits go to the OPFS log and survive a reload; a tab that did not ask fo
   expect(await db.query('opfs', 'SELECT count(*) AS n FROM t')).toEqual([{ n: 42 }]);
 });
 
+test('concurrent callers share OPFS appends (group commit), and every write survives a reload', async ({ db }) => {
+  await db.open('group', { log: 'opfs' });
+  await db.run('group', 'CREATE TABLE t (caller INTEGER NOT NULL, i INTEGER NOT NULL)');
+  const before = await db.stats('group');
+  await db.page.evaluate(async () => {
+    const store = window.stores.group!;
+    await Promise.all(Array.from({ length: 10 }, async (_, caller) => {
+      for (let i = 0; i < 20; i++) await store.run('INSERT INTO t VALUES (?, ?)', [caller, i]);
+    }));
+  });
+  const after = await db.stats('group');
+  expect(after.logCommits - before.logCommits).toBe(200);
+  expect(after.logWrites - before.logWrites).toBeLessThan(150); // batched: far fewer appends than commits
+  await db.reload();
+  await db.open('group');
+  expect(await db.query('group', 'SELECT count(*) AS n, count(DISTINCT caller) AS callers FROM t')).toEqual([{ n: 200, callers: 10 }]);
+});
+
 test('two tabs, one asking for the OPFS log and one not, lose and double no increment', async ({ db, context }) => {
   await db.open('shared', { log: 'opfs' });
   await db.run('shared', 'CREATE TABLE c (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
