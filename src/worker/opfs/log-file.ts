@@ -32,27 +32,17 @@
  * that moment could take back a commit another tab already showed.
  */
 import { fromStorage, StoreError } from '../../shared/errors';
-import { sha256Hex } from '../../shared/hash';
-import { closeQuietly, handleOn, opfsLogSupported, type AccessHandle, type FileHandle } from './handles';
+import { closeQuietly, handleOn, opfsLogSupported, type AccessHandle } from './handles';
 import { encode, HEADER, parse, type LogEntry } from './records';
+import { SegmentFiles, type Segment } from './segment-files';
 
 export { opfsLogSupported };
 export type { LogEntry };
 
-const DIR = 'pacioli-log';
-/** The origin's OPFS root, asked for once per worker. */
-let rootDir: Promise<FileSystemDirectoryHandle> | undefined;
-const PREFIX = 'seg-';
 /** How often a reader starts over when a segment was deleted or changed under it. */
 const READ_ATTEMPTS = 5;
 /** A shared handle kept between leases is closed after this long without one, so that folded segments can be deleted. */
 const KEEP_HANDLE_MS = 2000;
-
-interface Segment {
-  name: string;
-  first: number;
-  handle: FileHandle;
-}
 
 /** What the writer knows while it holds the lock. */
 interface Writer {
@@ -67,8 +57,7 @@ interface Writer {
 }
 
 export class OpfsLog {
-  private readonly stem: Promise<string>;
-  private found: FileSystemDirectoryHandle | undefined;
+  private readonly files: SegmentFiles;
   private writer: Writer | undefined;
   /** A shared handle kept open after the last lease, and the timer that closes it. */
   private kept: { segment: Segment; access: AccessHandle; timer: ReturnType<typeof setTimeout> } | undefined;
@@ -80,46 +69,17 @@ export class OpfsLog {
     name: string,
     private readonly flush: boolean,
   ) {
-    this.stem = sha256Hex(`pacioli-log:${name}`).then((h) => h.slice(0, 32));
-  }
-
-  /** The store's log directory, if the store keeps a log here (`create`: make it). */
-  private async dir(create: boolean): Promise<FileSystemDirectoryHandle | undefined> {
-    if (this.found) return this.found;
-    if (!opfsLogSupported()) return undefined;
-    try {
-      // A store without an OPFS log asks once per lease and per log read: keep the lookups to one call each.
-      rootDir ??= navigator.storage.getDirectory();
-      const root = await rootDir.catch((error: unknown) => {
-        rootDir = undefined;
-        throw error;
-      });
-      const top = await root.getDirectoryHandle(DIR, { create });
-      this.found = await top.getDirectoryHandle(await this.stem, { create });
-      return this.found; // once there, it stays (until deleteStore, which no open store survives)
-    } catch (error) {
-      if ((error as { name?: string } | null)?.name === 'NotFoundError') return undefined;
-      throw fromStorage(error, 'opening the OPFS log', 'OPFS');
-    }
+    this.files = new SegmentFiles(name);
   }
 
   /** True when this store keeps (part of) its log here. */
   async exists(): Promise<boolean> {
-    return (await this.dir(false)) !== undefined;
-  }
-
-  private async segments(dir: FileSystemDirectoryHandle): Promise<Segment[]> {
-    const list: Segment[] = [];
-    for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-      const first = Number(name.slice(PREFIX.length));
-      if (handle.kind === 'file' && name.startsWith(PREFIX) && Number.isSafeInteger(first)) list.push({ name, first, handle: handle as FileHandle });
-    }
-    return list.sort((a, b) => a.first - b.first);
+    return (await this.files.dir(false)) !== undefined;
   }
 
   /** Every commit after `after` kept here, in order; a damaged record before the last segment's end is `CORRUPT`. */
   async read(after: number): Promise<LogEntry[]> {
-    const dir = await this.dir(false);
+    const dir = await this.files.dir(false);
     if (!dir) return [];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -134,7 +94,7 @@ export class OpfsLog {
   }
 
   private async readOnce(dir: FileSystemDirectoryHandle, after: number): Promise<LogEntry[]> {
-    const segments = await this.segments(dir);
+    const segments = await this.files.list(dir);
     const entries: LogEntry[] = [];
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i]!;
@@ -158,8 +118,8 @@ export class OpfsLog {
 
   /** The newest commit kept here (0: none). */
   async highest(): Promise<number> {
-    const dir = await this.dir(false);
-    const last = dir && (await this.segments(dir)).at(-1);
+    const dir = await this.files.dir(false);
+    const last = dir && (await this.files.list(dir)).at(-1);
     if (!last) return 0;
     // A segment is made for the commit that follows the newest one: an empty one says which that was.
     return (await this.read(last.first - 1)).at(-1)?.seq ?? last.first - 1;
@@ -182,10 +142,15 @@ export class OpfsLog {
     // does not follow on in it: a snapshot commit (a restore, a migration) took the commit number between,
     // or a crash left the segment empty, named for a commit that was never written.
     const following = writer.segment.first + (this.ends.get(writer.segment.name)?.length ?? 0);
-    if ((writer.base >= writer.segment.first && writer.end > 0) || first !== following) await this.rotate(writer, first);
+    const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
+    if ((writer.base >= writer.segment.first && writer.end > 0) || first !== following) {
+      // Making a file can meet the quota too (right after a fold, at the quota): typed, so the reserve can help.
+      await this.rotate(writer, first).catch((error: unknown) => {
+        throw fromStorage(error, what, 'OPFS');
+      });
+    }
     const buf = encode(entries);
     const size = buf.length;
-    const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
     try {
       const written = writer.access.write(buf, { at: writer.end });
       if (written !== size) throw new DOMException(`only ${written} of ${size} bytes were written`, 'QuotaExceededError');
@@ -221,10 +186,10 @@ export class OpfsLog {
 
   private async open(newestElsewhere: () => Promise<number>): Promise<Writer> {
     const what = 'opening the OPFS log';
-    const dir = (await this.dir(true))!;
+    const dir = (await this.files.dir(true))!;
     const elsewhere = await newestElsewhere();
     try {
-      const segment = (await this.segments(dir)).at(-1) ?? (await this.create(dir, elsewhere + 1));
+      const segment = (await this.files.list(dir)).at(-1) ?? (await this.files.create(dir, elsewhere + 1));
       const kept = this.kept;
       this.kept = undefined;
       if (kept) clearTimeout(kept.timer);
@@ -233,9 +198,11 @@ export class OpfsLog {
       try {
         // Records never change once written: read only past those this tab already knows (its own, or read
         // while catching up), so that taking the lock costs the same at 4 MB of log as at 4 KB.
+        const size = access.getSize();
+        // Emptied since this tab read it: a snapshot held all of it, and its writer gave the room back (rotate).
+        if (size === 0) this.ends.set(segment.name, []);
         const known = this.ends.get(segment.name) ?? [];
         const from = known.at(-1) ?? 0;
-        const size = access.getSize();
         if (size < from) throw new StoreError('CORRUPT', `the OPFS log segment of commits from ${segment.first} is shorter than before (${size} < ${from} bytes)`);
         const bytes = new Uint8Array(size - from);
         access.read(bytes, { at: from });
@@ -259,16 +226,24 @@ export class OpfsLog {
     }
   }
 
-  private async create(dir: FileSystemDirectoryHandle, first: number): Promise<Segment> {
-    const name = `${PREFIX}${first}`;
-    return { name, first, handle: (await dir.getFileHandle(name, { create: true })) as FileHandle };
-  }
-
   private async rotate(writer: Writer, first: number): Promise<void> {
-    const dir = (await this.dir(true))!;
-    const segment = await this.create(dir, first);
+    const dir = (await this.files.dir(true))!;
+    if (writer.base >= writer.tail && writer.end > 0) {
+      // A snapshot holds every commit of this segment: give its room back before asking for a new file. At the
+      // quota (after deleting data and folding) the new file would not fit beside it, and only the lock's
+      // holder may touch the segment others append to. Emptied, it is swept like any other.
+      writer.access.truncate(0);
+      writer.end = 0;
+      this.ends.set(writer.segment.name, []);
+    }
+    const segment = await this.files.create(dir, first);
     const access = await handleOn(segment.handle);
-    access.truncate(0); // a segment of this name left by a crash between its creation and its first append
+    try {
+      access.truncate(0); // a segment of this name left by a crash between its creation and its first append
+    } catch (error) {
+      closeQuietly(access);
+      throw error;
+    }
     writer.access.close();
     Object.assign(writer, { segment, access, end: 0 });
     this.ends.set(segment.name, []);
@@ -277,9 +252,9 @@ export class OpfsLog {
 
   /** Deletes the segments every commit of which is at or below snapshot `seq`. Best effort. */
   async sweep(seq: number): Promise<void> {
-    const dir = await this.dir(false).catch(() => undefined);
+    const dir = await this.files.dir(false).catch(() => undefined);
     if (!dir) return;
-    const segments = await this.segments(dir).catch(() => [] as Segment[]);
+    const segments = await this.files.list(dir).catch(() => [] as Segment[]);
     for (let i = 0; i + 1 < segments.length; i++) {
       if (segments[i + 1]!.first > seq + 1) break;
       await dir.removeEntry(segments[i]!.name).catch(() => undefined); // open elsewhere, or gone: next time
@@ -309,19 +284,10 @@ export class OpfsLog {
   /** Deletes the store's OPFS log (deleteStore). Fails with `BUSY` while a tab writes to it. */
   async remove(): Promise<void> {
     this.release(true);
-    if (!opfsLogSupported()) return;
-    try {
-      const top = await (await navigator.storage.getDirectory()).getDirectoryHandle(DIR);
-      await top.removeEntry(await this.stem, { recursive: true });
-    } catch (error) {
-      const name = (error as { name?: string } | null)?.name;
-      if (name === 'NotFoundError') return;
-      if (name === 'NoModificationAllowedError') throw new StoreError('BUSY', 'a tab still has this store open for writing: close it first', { cause: error });
-      throw fromStorage(error, 'deleting the OPFS log', 'OPFS');
-    }
-    this.found = undefined;
+    await this.files.remove();
     this.ends.clear();
   }
+
 }
 
 function damage(segment: Segment, at: number): StoreError {
