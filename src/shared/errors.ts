@@ -103,6 +103,11 @@ export function fromStorage(error: unknown, what: string, api: 'IndexedDB' | 'OP
   });
 }
 
+/** Another tab committed `seq` first: a writer whose view was stale (either log's fence) rolls back and runs again. */
+export function conflict(seq: number): StoreError {
+  return new StoreError('CONFLICT', `another tab wrote commit ${seq} first; this tab's view was stale and its transaction was rolled back`);
+}
+
 /** Wraps anything thrown into a `StoreError`, keeping one that already is. */
 export function toStoreError(error: unknown, fallback: ErrorCode = 'SQL_ERROR'): StoreError {
   if (error instanceof StoreError) return error;

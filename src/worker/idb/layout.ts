@@ -25,13 +25,13 @@
  * writer looks once per lease, and every reader reads both.
  */
 import { get, promisifyRequest } from 'idb-keyval';
-import { StoreError } from '../../shared/errors';
+import { conflict, StoreError } from '../../shared/errors';
 import type { Durability, LogPlace } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
 import { Reserve } from './reserve';
 import { CheckpointStore } from './checkpoint-store';
 import { createStrictStore, idbCall, type StrictStore } from './strict-store';
-import { appendFenced, conflict } from './log-append';
+import { appendFenced } from './log-append';
 import { OpfsLog, opfsLogSupported } from '../opfs/log-file';
 
 /** The snapshot pointer. */
@@ -217,8 +217,8 @@ export class Persistence {
       throw error;
     });
     this.inline = place === 'opfs';
-    const write =
-      place === 'opfs' ? () => this.opfs.append(entries, () => this.highestInIdb()) : () => this.guard(describe(entries), () => appendFenced(this.log, entries, META));
+    const what = describe(entries);
+    const write = place === 'opfs' ? () => this.opfs.append(entries, () => this.highestInIdb(), what) : () => this.guard(what, () => appendFenced(this.log, entries, META));
     // At the quota a small commit (a delete is a few bytes) may use the room kept for the fold: it is
     // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
     const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;

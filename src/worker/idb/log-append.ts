@@ -2,7 +2,7 @@
  * The IndexedDB log's append: commits made durable as log entries, one
  * entry or a batch of consecutive ones (group commit), in one transaction.
  */
-import { StoreError } from '../../shared/errors';
+import { conflict, type StoreError } from '../../shared/errors';
 import type { LogEntry, Meta } from './layout';
 import type { StrictStore } from './strict-store';
 
@@ -46,7 +46,3 @@ export function appendFenced(log: StrictStore, entries: readonly LogEntry[], met
   });
 }
 
-/** Another tab committed `seq` first. */
-export function conflict(seq: number): StoreError {
-  return new StoreError('CONFLICT', `another tab wrote commit ${seq} first; this tab's view was stale and its transaction was rolled back`);
-}

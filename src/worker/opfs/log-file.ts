@@ -31,7 +31,7 @@
  * written, a moment before its flush completes: only an OS crash inside
  * that moment could take back a commit another tab already showed.
  */
-import { fromStorage, StoreError } from '../../shared/errors';
+import { conflict, fromStorage, StoreError } from '../../shared/errors';
 import { closeQuietly, handleOn, opfsLogSupported, type AccessHandle } from './handles';
 import { encode, HEADER, parse, type LogEntry } from './records';
 import { SegmentFiles, type Segment } from './segment-files';
@@ -129,20 +129,19 @@ export class OpfsLog {
    * Appends commits and flushes them; hold the write lock. `newestElsewhere`
    * (asked once per lease) is the newest commit IndexedDB knows (snapshot
    * pointer, older log). The first entry must follow the newest on disk, or
-   * this tab's view was stale: `CONFLICT`.
+   * this tab's view was stale: `CONFLICT`. `what` names the commits in errors.
    */
-  async append(entries: readonly LogEntry[], newestElsewhere: () => Promise<number>): Promise<void> {
+  async append(entries: readonly LogEntry[], newestElsewhere: () => Promise<number>, what: string): Promise<void> {
     const writer = this.writer ?? (await this.open(newestElsewhere));
     const first = entries[0]!.seq;
     if (first !== writer.tail + 1) {
-      throw new StoreError('CONFLICT', `another tab wrote commit ${Math.min(first, writer.tail)} first; this tab's view was stale and its transaction was rolled back`);
+      throw conflict(Math.min(first, writer.tail));
     }
     // A segment holds commits first, first+1, … without a gap (readers count on it). Start the next one when
     // a fold covers part of this one (so that it can go once all of it is folded), and whenever this commit
     // does not follow on in it: a snapshot commit (a restore, a migration) took the commit number between,
     // or a crash left the segment empty, named for a commit that was never written.
     const following = writer.segment.first + (this.ends.get(writer.segment.name)?.length ?? 0);
-    const what = entries.length === 1 ? `persisting commit ${first}` : `persisting commits ${first} to ${entries.at(-1)!.seq}`;
     if ((writer.base >= writer.segment.first && writer.end > 0) || first !== following) {
       // Making a file can meet the quota too (right after a fold, at the quota): typed, so the reserve can help.
       await this.rotate(writer, first).catch((error: unknown) => {
