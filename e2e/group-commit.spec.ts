@@ -5,6 +5,7 @@
  * no read ever returns a change that did not become durable.
  */
 import { expect, gotoHarness, test } from './fixtures';
+import { failedBatchRound } from './failed-batch';
 import { injectIntoWorkers, switchWorkers } from './worker-faults';
 
 test('10 callers × 30 writes in one tab share IndexedDB transactions and all survive a reload', async ({ db }) => {
@@ -46,29 +47,7 @@ test('a failed batch fails its writes and those on top of it; reads never see th
     },
     null,
   );
-  await gotoHarness(page);
-  await page.evaluate(async () => {
-    const store = (window.stores.g = await window.pacioli.openStore({ name: 'g' }));
-    await store.run('CREATE TABLE t (v INTEGER NOT NULL)');
-    await store.run('INSERT INTO t VALUES (0)');
-  });
-  await switchWorkers(page, { fail: true });
-  const outcome = await page.evaluate(async () => {
-    const store = window.stores.g!;
-    // Writes and reads interleaved: every read must show only rows whose write succeeded.
-    const writes = Array.from({ length: 12 }, (_, i) => window.e2e.settle(store.run('INSERT INTO t VALUES (?)', [i + 1])));
-    const reads = Array.from({ length: 6 }, () => store.query<{ v: number }>('SELECT v FROM t ORDER BY v'));
-    return { writes: await Promise.all(writes), reads: await Promise.all(reads) };
-  });
-  for (const w of outcome.writes) expect(w).toMatchObject({ ok: false, error: { code: 'PERSIST_FAILED', isStoreError: true } });
-  for (const rows of outcome.reads) expect(rows).toEqual([{ v: 0 }]);
-  await switchWorkers(page, { fail: false });
-  expect(await page.evaluate(() => window.e2e.settle(window.stores.g!.run('INSERT INTO t VALUES (100)')))).toMatchObject({ ok: true });
-  const rows = await page.evaluate(() => window.stores.g!.query('SELECT v FROM t ORDER BY v'));
-  expect(rows).toEqual([{ v: 0 }, { v: 100 }]);
-  await page.reload();
-  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
-  expect(await page.evaluate(async () => (await window.pacioli.openStore({ name: 'g' })).query('SELECT v FROM t ORDER BY v'))).toEqual([{ v: 0 }, { v: 100 }]);
+  await failedBatchRound(page, 'g');
 });
 
 test('when a later batch fails, the writes of the batch before it stay durable and acknowledged', async ({ page }) => {

@@ -6,8 +6,9 @@
  * last append is cut off, and deleteStore leaves nothing behind.
  */
 import type { Page } from '@playwright/test';
-import { expect, gotoHarness, test } from './fixtures';
-import { injectIntoWorkers, switchWorkers } from './worker-faults';
+import { expect, test } from './fixtures';
+import { failedBatchRound } from './failed-batch';
+import { injectIntoWorkers } from './worker-faults';
 
 /** The store's OPFS log segments: name and size, oldest first. */
 function segments(page: Page): Promise<{ name: string; size: number }[]> {
@@ -258,27 +259,7 @@ test('a failed flush fails its writes and those on top of it; nothing of them st
     },
     null,
   );
-  await gotoHarness(page);
-  await page.evaluate(async () => {
-    const store = (window.stores.f = await window.pacioli.openStore({ name: 'f', log: 'opfs' }));
-    await store.run('CREATE TABLE t (v INTEGER NOT NULL)');
-    await store.run('INSERT INTO t VALUES (0)');
-  });
-  await switchWorkers(page, { fail: true });
-  const outcome = await page.evaluate(async () => {
-    const store = window.stores.f!;
-    const writes = Array.from({ length: 12 }, (_, i) => window.e2e.settle(store.run('INSERT INTO t VALUES (?)', [i + 1])));
-    const reads = Array.from({ length: 6 }, () => store.query<{ v: number }>('SELECT v FROM t ORDER BY v'));
-    return { writes: await Promise.all(writes), reads: await Promise.all(reads) };
-  });
-  for (const w of outcome.writes) expect(w).toMatchObject({ ok: false, error: { code: 'PERSIST_FAILED', isStoreError: true } });
-  for (const rows of outcome.reads) expect(rows).toEqual([{ v: 0 }]);
-  await switchWorkers(page, { fail: false });
-  expect(await page.evaluate(() => window.e2e.settle(window.stores.f!.run('INSERT INTO t VALUES (100)')))).toMatchObject({ ok: true });
-  expect(await page.evaluate(() => window.stores.f!.query('SELECT v FROM t ORDER BY v'))).toEqual([{ v: 0 }, { v: 100 }]);
-  await page.reload();
-  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
-  expect(await page.evaluate(async () => (await window.pacioli.openStore({ name: 'f' })).query('SELECT v FROM t ORDER BY v'))).toEqual([{ v: 0 }, { v: 100 }]);
+  await failedBatchRound(page, 'f', { log: 'opfs' });
 });
 
 test('log must be indexeddb or opfs', async ({ db }) => {
