@@ -299,6 +299,12 @@ export class Commits {
     return fold;
   }
 
+  /** At close: runs the idle fold now if one is waiting; a failure only leaves the log to replay. */
+  async foldIfIdleDue(): Promise<void> {
+    if (!this.idle.takeDue() || !this.session.current()?.wantsIdleFold()) return;
+    await this.scheduleFold().catch((error: unknown) => console.warn(`[pacioli] folding the log at close failed (the next open replays it): ${String(error)}`));
+  }
+
   /** Resolves once a fold already writing its image is done. */
   settled(): Promise<void> {
     return this.folding;

@@ -28,6 +28,19 @@ export class IdleFold {
    * it when the log is too small (or a fold already started). Only commits
    * arm it and a fold empties the log, so an idle store folds at most once.
    */
+  /**
+   * At close: true when a fold was waiting for its idle time (and drops the
+   * wait). The store then folds at once, as SQLite checkpoints its WAL when
+   * it closes, so that the next open replays nothing; a tab that is closed
+   * without `close()` leaves the log as it is, which loads the same.
+   */
+  takeDue(): boolean {
+    const due = this.timer !== undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return due;
+  }
+
   afterCommit(replica: Replica, folding: boolean): void {
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -218,9 +218,10 @@ export class Session {
     await replica.load();
   }
 
-  /** Waits for this tab's earlier calls and a fold being written, then lets go of everything. */
+  /** Folds a log the idle fold was waiting to fold, waits for this tab's earlier calls and a fold being written, then lets go of everything. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.commits.foldIfIdleDue();
     await this.commits.turn(() => {
       this.closed = true; // calls queued behind this one now fail with CLOSED; a queued fold gives up
     });
