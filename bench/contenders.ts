@@ -7,7 +7,7 @@ import Dexie, { type Table } from 'dexie';
 import { openLedger, type Ledger } from '../src/index';
 import { FILL_TIME, OPENING_BALANCE, PLAYERS, SQL, accountId, fillOp, fillSql, importOpId, importRows, playerRef, playersSql, randomId, type SqlEngine, type WorkerRequest } from './workload';
 import type { ContenderName } from './meta';
-import { stagesWorker } from './probes';
+import { stagesWasmUrl, stagesWorker } from './probes';
 
 export { CONTENDERS, type ContenderName } from './meta';
 
@@ -29,7 +29,7 @@ export interface Contender {
 
 async function pacioli(name: string, durability: 'strict' | 'relaxed', stages = false, log: 'indexeddb' | 'opfs' = 'indexeddb'): Promise<Contender & { ledger: Ledger }> {
   // `stages`: the same worker, started under the name that turns its stage marks on (probes.ts).
-  const ledger = await openLedger({ name, durability, log, txTimeoutMs: 120_000, ...(stages ? { worker: stagesWorker } : {}) });
+  const ledger = await openLedger({ name, durability, log, txTimeoutMs: 120_000, ...(stages ? { worker: stagesWorker, wasmUrl: stagesWasmUrl } : {}) });
   const { store } = ledger;
   const [{ n }] = (await store.query<{ n: number }>(`SELECT count(*) AS n FROM account WHERE kind = 'player'`)) as [{ n: number }];
   if (n === 0) await store.run(playersSql());

@@ -33,6 +33,8 @@ export async function memory(): Promise<MemorySample | null> {
 }
 
 /** A Pacioli worker that sends stage marks (the store's `worker` option; the name is STAGES_WORKER_NAME, written out for Vite's static analysis). */
+/** The store's own wasm, named for the stage-timed worker: a custom worker alone does not get the page's compile (client/wasm.ts). */
+export { default as stagesWasmUrl } from 'sql.js/dist/sql-wasm-browser.wasm?url';
 export const stagesWorker = (): Worker => new Worker(new URL('../src/worker/store.worker.ts', import.meta.url), { type: 'module', name: 'pacioli-stages' });
 
 /** Epoch ms, the clock the worker's marks use. */
@@ -77,6 +79,7 @@ export const COLD_MARKS = [
   'open:start',
   'open:idb-read',
   'open:wasm-ready',
+  'open:warmed-up',
   'open:deserialized',
   'open:sha-verified',
   'open:log-replayed',

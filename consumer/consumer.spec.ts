@@ -23,6 +23,12 @@ async function run(page: Page, port: number, query: Record<string, string>): Pro
   return result;
 }
 
+/** The wasm itself (Vite's dev server also serves the `?url` import of it as a small module: not that). */
+function isWasm(url: string): boolean {
+  const { pathname, searchParams } = new URL(url);
+  return pathname.endsWith('.wasm') && !searchParams.has('import');
+}
+
 let unique = 0;
 const storeName = (what: string) => `${what}-${Date.now()}-${unique++}`;
 
@@ -31,8 +37,15 @@ for (const target of TARGETS) {
     // A reload forced by the dev server (a dependency found late and re-optimised) would show as an extra navigation.
     let navigations = 0;
     page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations++);
+    // The page compiles the wasm while the worker starts and hands it over (src/client/wasm.ts): one fetch,
+    // found where the bundler put it. A second would be the worker fetching its own after the page failed.
+    const wasm: string[] = [];
+    page.on('response', (response) => isWasm(response.url()) && wasm.push(`${response.status()} ${new URL(response.url()).pathname}`));
     const name = storeName('roundtrip');
     const written = await run(page, target.port, { name, step: 'write', body: 'hello' });
+    // The esbuild app's recoveryCopy then runs in a worker of its own, which fetches the wasm itself.
+    const more = target.port === PORTS.esbuild ? [expect.stringMatching(/^(200|304) /)] : [];
+    expect(wasm).toEqual([expect.stringMatching(/^200 /), ...more]);
     const expected = [{ body: 'hello', big: `${2n ** 62n + 1n}n` }];
     // The esbuild app also ran recoveryCopy and deleteStore with the options (a failure would be the page's error).
     const { recoveryCopy, ...rest } = written;

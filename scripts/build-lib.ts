@@ -11,7 +11,7 @@
  * - dist/types/: declarations with the JSDoc, one file per source file, so the
  *   page entries and the framework entries share one `Store` type.
  *
- * The page finds the worker, and the worker the wasm, only through static
+ * The page finds the worker, and the page and the worker the wasm, only through static
  * `new URL('./…', import.meta.url)`: the form Vite and webpack 5 follow
  * and copy. The source spells those for the repo's own Vite dev server (a .ts
  * worker, a `?url` import); the plugins below rewrite exactly those, and turn
@@ -40,7 +40,7 @@ const workerUrl: Plugin = {
   },
 };
 
-/** In the worker: Vite's `?url` import of the wasm becomes a static URL of the wasm beside the worker. */
+/** In the worker and the page (which compiles it while the worker starts): Vite's `?url` import of the wasm becomes a static URL of the wasm beside the entry. */
 const wasmUrl: Plugin = {
   name: 'pacioli-wasm-url',
   setup(b) {
@@ -96,7 +96,7 @@ await build({
   splitting: true,
   chunkNames: '[name]-[hash]', // beside the entries: './store.worker.js' resolves from any of them
   external: ['comlink', 'react', 'preact', 'preact/hooks'],
-  plugins: [workerUrl],
+  plugins: [workerUrl, wasmUrl],
 });
 await build({ ...common, entryPoints: { 'store.worker': 'src/worker/store.worker.ts' }, outdir: DIST, plugins: [wasmUrl, sqlJsAsEsm] });
 copyFileSync(require.resolve('sql.js/dist/sql-wasm-browser.wasm'), join(DIST, 'sql-wasm.wasm'));

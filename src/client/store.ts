@@ -9,6 +9,7 @@ import { StoreError } from '../shared/errors';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 import { WorkerEvents, type StoreEvent } from './worker-events';
 import { checkLoadOptions, validate } from './options';
+import { compileWasm } from './wasm';
 import { WorkerLink } from './worker-link';
 
 export type { StoreEvent };
@@ -25,16 +26,29 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (typeof Worker === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no Web Workers');
   if (typeof indexedDB === 'undefined') throw new StoreError('UNSUPPORTED', 'this browser has no IndexedDB (private mode?)');
   const wasmUrl = checkLoadOptions(options);
+  // Compiled here while the worker starts, and handed over once ready (client/wasm.ts).
+  const compiling = compileWasm(wasmUrl, options.worker !== undefined);
   const link = new WorkerLink(opts.name, options.worker);
+  // The worker takes its calls in order, so they go together instead of each waiting for the last
+  // one's answer: the liveness lock, the open, the wasm (when compiled) and the event listener.
+  let store: Store | undefined;
+  const early: WorkerEvent[] = []; // events that arrive before the store exists (another tab migrated meanwhile)
+  const pending: Promise<unknown>[] = [];
   try {
-    await link.watch();
-    const info = await link.call((api) => api.open({ ...opts, wasmUrl, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
-    const store = new Store(link, opts.txTimeoutMs);
+    pending.push(link.watch());
+    const opening = link.call((api) => api.open({ ...opts, wasmUrl, wasmFromPage: true, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
+    pending.push(opening);
+    pending.push(compiling.then((module) => link.call((api) => api.provideWasm(module))));
+    pending.push(link.call((api) => api.listen(proxy((event: WorkerEvent) => (store ? store.events.dispatch(event) : early.push(event))))));
+    await Promise.all(pending);
+    const info = await opening;
+    store = new Store(link, opts.txTimeoutMs);
     if (info.schemaAhead) store.events.noticeSchemaAhead();
-    await link.call((api) => api.listen(proxy((event: WorkerEvent) => store.events.dispatch(event))));
+    for (const event of early) store.events.dispatch(event);
     return store;
   } catch (error) {
     link.stop();
+    await Promise.allSettled(pending); // every call settled (CLOSED) before the error goes up
     throw error;
   }
 }

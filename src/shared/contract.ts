@@ -30,6 +30,8 @@ export interface OpenRequest {
   log: LogPlace;
   /** Where sql.js's wasm is, when the page says so (`StoreOptions.wasmUrl`); else the worker's default. */
   wasmUrl?: string;
+  /** The page is compiling the wasm and sends the module (or undefined) with `provideWasm` right after: wait for it, do not fetch. */
+  wasmFromPage?: boolean;
 }
 
 /** What `open` reports back to the page. */
@@ -96,6 +98,8 @@ export interface WorkerApi {
   holdWhileAlive(name: string): Promise<void>;
   /** Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what. */
   open(options: OpenRequest): Promise<OpenInfo>;
+  /** The wasm module the page compiled for `open` (`OpenRequest.wasmFromPage`), or undefined when it could not. */
+  provideWasm(module: WebAssembly.Module | undefined): Promise<void>;
   /** Registers the page's listener for changes (this tab's and other tabs') and schema-ahead. */
   listen(callback: (event: WorkerEvent) => void): Promise<void>;
   /** Whether the page wants change events (it has live queries). */

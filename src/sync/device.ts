@@ -13,7 +13,8 @@ import { StoreError } from '../shared/errors';
 import type { Sql } from '../shared/types';
 import { applyLocal } from './apply-local';
 import type { CanonicalOp, JoinedDevice, PendingSummary, PushItem, PushOutcome, RejectionReason as PublicReason, SyncCredentials, SyncOp, SyncRejection, SyncState } from './device-types';
-import { KeySchema, MAX_PUSH_OPS, OpSchema, type Joined, type LogOp, type Op, type PendingOp, type PushResult, type RejectionReason } from './protocol';
+import { PUSH_OPS_LIMIT as MAX_PUSH_OPS } from './limits';
+import type { Joined, LogOp, Op, PendingOp, PushResult, RejectionReason } from './protocol';
 import { rebuild } from './rebase';
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
@@ -23,6 +24,34 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const OPS_MATCH: Same<Op, SyncOp> & Same<RejectionReason, PublicReason> & Same<Joined, JoinedDevice> & Same<PendingOp, PushItem> & Same<PushResult, PushOutcome> & Same<LogOp, CanonicalOp> =
   true;
 void OPS_MATCH;
+
+/**
+ * The protocol's op and key checks. They are built on zod, about 100 KB of
+ * the worker and 13 ms of its start in Chromium (measured: an empty module
+ * worker answered in 32 ms at the median, one that loads the protocol in
+ * 45). So the worker loads them beside a cold open's IndexedDB read and
+ * wasm compile, when its thread waits anyway (`loadOpChecks`), and a shared
+ * ledger's writes use them once loaded.
+ */
+let checks: Pick<typeof import('./protocol'), 'OpSchema' | 'KeySchema'> | undefined;
+let loading: Promise<void> | undefined;
+
+/** Loads the op checks (once); a failure is kept for the next call to try again. */
+export function loadOpChecks(): Promise<void> {
+  loading ??= import('./protocol').then(
+    (protocol) => void (checks = protocol),
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
+  return loading;
+}
+
+function opChecks(): NonNullable<typeof checks> {
+  if (!checks) throw new StoreError('INTERNAL', 'the sync protocol checks are not loaded (their module could not be fetched)');
+  return checks;
+}
 
 /** The ledger operations that change the books, and so go through the outbox on a shared ledger. */
 const WRITES: ReadonlySet<string> = new Set(['createPlayer', 'setBalance', 'transfer', 'createGame', 'recordBet', 'recordRoll', 'settleGame']);
@@ -109,7 +138,7 @@ function toOp(e: Sql, name: LedgerOpName, args: unknown[]): { op: unknown; userK
 function opKey(deviceId: string, userKey: unknown): string {
   if (userKey === undefined) return crypto.randomUUID();
   const key = `${deviceId}.${String(userKey)}`;
-  if (typeof userKey !== 'string' || !KeySchema.safeParse(key).success) {
+  if (typeof userKey !== 'string' || !opChecks().KeySchema.safeParse(key).success) {
     throw new StoreError('INVALID_ARGUMENT', 'on a shared ledger an idempotencyKey must be up to 91 characters of A-Z a-z 0-9 _ . : -');
   }
   return key;
@@ -125,7 +154,7 @@ function opKey(deviceId: string, userKey: unknown): string {
 export function record(e: Sql, name: LedgerOpName, args: unknown[]): Receipt | string | number | void {
   const me = credentials(e)!;
   const { op: raw, userKey } = toOp(e, name, args);
-  const parsed = OpSchema.safeParse(raw);
+  const parsed = opChecks().OpSchema.safeParse(raw);
   if (!parsed.success) {
     throw new StoreError('INVALID_ARGUMENT', parsed.error.issues.map((i) => `${i.path.join('.') || name}: ${i.message}`).join('; '));
   }

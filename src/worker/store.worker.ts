@@ -4,14 +4,13 @@
  * the API (rpc/api.ts) inside the one error boundary (rpc/boundary.ts).
  */
 import { expose } from 'comlink';
-import initSqlJs from 'sql.js';
 import wasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { ledgerBackupCheck } from '../ledger/backup-check';
 import { enableStages, stage, STAGES_WORKER_NAME } from '../shared/stages';
 import { installErrorTransfer } from '../shared/wire';
 import { registerBackupCheck } from './features/backup-checks';
 import { withErrorBoundary } from './rpc/boundary';
-import { asSqlJs } from './sql/sqljs';
+import { sqlJsLoader } from './sql/load-sql';
 import { createWorkerApi } from './rpc/api';
 
 // The benchmark's stage breakdowns (shared/stages.ts): off unless started under this name.
@@ -27,5 +26,5 @@ registerBackupCheck(ledgerBackupCheck);
 // Through a variable: webpack takes `new URL(<not a literal>, import.meta.url)` for a file pattern to bundle,
 // finds none, and throws "Cannot find module" at run time.
 const moduleUrl = import.meta.url;
-const loadSql = async (url?: string) => asSqlJs(await initSqlJs({ locateFile: () => url ?? new URL(wasmUrl, moduleUrl).href }));
+const loadSql = sqlJsLoader(() => new URL(wasmUrl, moduleUrl).href);
 expose(withErrorBoundary(createWorkerApi(loadSql)));

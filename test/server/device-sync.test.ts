@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerOps, type LedgerOpName } from '../../src/ledger/operations';
 import { LEDGER_MIGRATIONS } from '../../src/ledger/schema';
 import { syncOps } from '../../src/sync/device-ops';
-import { isSharedWrite, record } from '../../src/sync/device';
+import { isSharedWrite, loadOpChecks, record } from '../../src/sync/device';
 import type { Joined, PullAnswer, PushAnswer } from '../../src/sync/protocol';
 import { checkMigrations, migrate } from '../../src/worker/features/migrations';
 import { Engine } from '../../src/worker/sql/engine';
@@ -99,6 +99,9 @@ async function joinedPair(): Promise<{ owner: Device; member: Device; api: Devic
 }
 
 describe('device sync', () => {
+  // The worker loads the protocol's checks beside a cold open (api.ts); here, before any write.
+  beforeAll(() => loadOpChecks());
+
   it('numbers ops without gaps, queues nothing refused or replayed, and keeps a member from minting', async () => {
     const { owner, member } = await joinedPair();
     owner.write('createPlayer', 'ann', 100n);

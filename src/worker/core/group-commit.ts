@@ -18,21 +18,13 @@
  * a lease goes alone, fenced, and may be retried (commit.ts).
  */
 import { toStoreError, type StoreError } from '../../shared/errors';
+import { nextTask } from '../../shared/next-task';
 import { stage } from '../../shared/stages';
 import type { Replica } from './replica';
 
 /** Hops in a row that bring no other write before a writer is taken to be alone; then one hop per PROBE_EVERY batches. */
 const LONELY_HOPS = 4;
 const PROBE_EVERY = 16;
-
-/** Resolves after the messages already queued for this worker have run (one task later, without timer clamping). */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => (port1.close(), resolve());
-    port2.postMessage(null);
-  });
-}
 
 /** A write committed in SQLite, waiting for its entry to be durable. */
 interface Waiting {

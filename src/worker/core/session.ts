@@ -15,6 +15,8 @@ import { appliedMigrations, checkMigrations, currentVersion, migrate, plan, type
 import { RecoveryCopy, storageLost } from '../features/recovery-copy';
 import { Persistence } from '../idb/layout';
 import { Replica } from './replica';
+import { warmUp } from '../sql/warm-up';
+import type { LoadSql } from '../sql/load-sql';
 import type { SqlJs } from '../sql/sqljs';
 import { checkTabSupport, TabChannel } from '../tabs/channel';
 import { WriteLease } from '../tabs/lease';
@@ -137,8 +139,20 @@ export class Session {
     });
   }
 
-  /** Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what. */
-  async open(options: OpenRequest, loadSql: (wasmUrl?: string) => Promise<SqlJs>): Promise<OpenInfo> {
+  private providePageWasm: (module: WebAssembly.Module | undefined) => void = () => undefined; // set by pageWasm (fields initialise in order)
+  /** The module the page compiled, when `OpenRequest.wasmFromPage` says one is coming (client/wasm.ts). */
+  private readonly pageWasm = new Promise<WebAssembly.Module | undefined>((resolve) => (this.providePageWasm = resolve));
+
+  /** Hands over the page's compiled wasm (or undefined: the worker fetches its own). */
+  provideWasm(module: WebAssembly.Module | undefined): void {
+    this.providePageWasm(module);
+  }
+
+  /**
+   * Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what.
+   * `beside`: work to start once the read and the wasm compile are under way, while this thread mostly waits.
+   */
+  async open(options: OpenRequest, loadSql: LoadSql, beside?: () => void): Promise<OpenInfo> {
     if (this.opened || this.closed) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
     checkTabSupport();
     this.known = await checkMigrations(options.migrations); // a bad list fails before anything runs
@@ -147,11 +161,22 @@ export class Session {
       // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
       stage('open:start');
       const read = persistence.load();
-      read.then(() => stage('open:idb-read'), () => undefined); // awaited below; a failure surfaces there
+      let readDone = false;
+      read.then(
+        () => stage('open:idb-read'),
+        () => undefined, // awaited below; a failure surfaces there
+      ).finally(() => (readDone = true));
       let sql: SqlJs;
       try {
-        sql = await loadSql(options.wasmUrl);
+        const compiled = loadSql(options.wasmUrl, options.wasmFromPage === true ? this.pageWasm : undefined);
+        beside?.();
+        sql = await compiled;
         stage('open:wasm-ready');
+        // Still reading: compile SQLite's code paths on a throwaway database meanwhile (sql/warm-up.ts).
+        if (!readDone) {
+          await warmUp(sql, () => !readDone);
+          stage('open:warmed-up');
+        }
       } catch (error) {
         persistence.close();
         throw error;

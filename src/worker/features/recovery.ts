@@ -13,10 +13,10 @@ import { databaseNames, Persistence } from '../idb/layout';
 import { OpfsLog } from '../opfs/log-file';
 import { RecoveryCopy, type CopyInfo } from './recovery-copy';
 import { checkpointsOf, restoreCheckpointOf, type WithWriteLock } from './checkpoint-recovery';
-import type { SqlJs } from '../sql/sqljs';
+import type { LoadSql } from '../sql/load-sql';
 
 /** `withWriteLock` takes a store's cross-tab write lock (core/store-lock.ts: features/ cannot reach tabs/). */
-export function createRecoveryApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>, withWriteLock: WithWriteLock) {
+export function createRecoveryApi(loadSql: LoadSql, withWriteLock: WithWriteLock) {
   return {
     /** The newest whole recovery copy of store `name`, if one is kept. */
     async recoveryCopy(name: string): Promise<CopyInfo | undefined> {

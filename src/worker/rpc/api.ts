@@ -5,7 +5,7 @@
  */
 import { ledgerOps, READ_OPS } from '../../ledger/operations';
 import type { WorkerEvent, OpenRequest, LedgerArgs, LedgerOpName, LedgerResult, Rows, SyncArgs, SyncOpName, SyncResult, WorkerApi } from '../../shared/contract';
-import { credentials, isSharedWrite, record } from '../../sync/device';
+import { credentials, isSharedWrite, loadOpChecks, record } from '../../sync/device';
 import { READ_SYNC_OPS, syncOps } from '../../sync/device-ops';
 import { StoreError } from '../../shared/errors';
 import { stage } from '../../shared/stages';
@@ -15,11 +15,11 @@ import { currentVersion } from '../features/migrations';
 import { createRecoveryApi } from '../features/recovery';
 import { Session } from '../core/session';
 import { underWriteLock } from '../core/store-lock';
-import type { SqlJs } from '../sql/sqljs';
+import type { LoadSql } from '../sql/load-sql';
 import { holdWhileAlive } from './boundary';
 
 /** Builds the API the worker exposes; `loadSql` supplies sql.js (from the page's wasm URL, if it gave one, else the worker entry's). */
-export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): WorkerApi {
+export function createWorkerApi(loadSql: LoadSql): WorkerApi {
   const session = new Session();
   const { commits, transactions } = session;
   /** Every call but a write runs in the tab's turn once earlier writes are durable: it never sees one that is not. */
@@ -49,7 +49,12 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
     },
 
     async open(options: OpenRequest) {
-      return session.open(options, loadSql);
+      // A shared ledger's writes need the protocol's checks: loaded beside the open's reads, never on its path.
+      return session.open(options, loadSql, () => void loadOpChecks().catch(() => undefined));
+    },
+
+    async provideWasm(module: WebAssembly.Module | undefined): Promise<void> {
+      session.provideWasm(module instanceof WebAssembly.Module ? module : undefined);
     },
 
     async listen(callback: (event: WorkerEvent) => void): Promise<void> {
@@ -109,7 +114,9 @@ export function createWorkerApi(loadSql: (wasmUrl?: string) => Promise<SqlJs>): 
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
       if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
       stage('commit:rpc-in');
-      // On a shared ledger a write also queues its op for the server, in the same transaction.
+      // On a shared ledger a write also queues its op for the server, in the same transaction, checked
+      // against the protocol (loaded since the open; a load that failed then is tried again here).
+      if (shared !== false) await loadOpChecks().catch(() => undefined);
       const result = await write((sql) => (isSharedWrite(sql, op, isShared) ? (record(sql, op, args) as LedgerResult<K>) : fn(sql, ...args)));
       stage('commit:rpc-out');
       return result;

@@ -1,0 +1,9 @@
+/**
+ * The protocol's numbers that the device side needs at once. They live
+ * apart from protocol.ts so that importing them does not load zod: the
+ * store's worker loads the protocol's schemas only beside a cold open's
+ * reads (device.ts), not while it starts.
+ */
+
+/** Most ops one push may carry. */
+export const PUSH_OPS_LIMIT = 100;
