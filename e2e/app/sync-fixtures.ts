@@ -12,8 +12,8 @@ export { expect };
 
 export const test = appTest.extend<object, { syncServer: SyncServer }>({
   syncServer: [
-    async ({}, use) => {
-      const server = await startSyncServer();
+    async ({}, use, workerInfo) => {
+      const server = await startSyncServer(workerInfo.parallelIndex);
       await use(server);
       await server.stop();
     },

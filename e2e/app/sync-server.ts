@@ -3,7 +3,10 @@
  * Playwright worker: PostgreSQL from scripts/pg-dev.mjs (a non-root user
  * when run as root), the server as `npm run server` runs it, one Node
  * process (`node --import tsx`, so a SIGKILL leaves no child behind), on a
- * loopback port of its own (`E2E_SYNC_PORT`, default `E2E_PORT` + 137) and
+ * loopback port of its own (`E2E_SYNC_PORT`, default `E2E_PORT` + 137, plus twice
+ * the worker's parallel index: the chromium and firefox workers may both run
+ * sync specs at once, and must not share a server; a spec's proxy takes the
+ * port after it) and
  * PostgreSQL on `E2E_PG_PORT` (default 55410, or the next free one). CORS
  * is narrowed to the app's origin, as a deployment would be. A server that
  * exits by itself is started again, as a supervisor would.
@@ -44,10 +47,13 @@ async function answering(url: string, deadline: number): Promise<void> {
   }
 }
 
-/** Starts PostgreSQL and the server. */
-export async function startSyncServer(): Promise<SyncServer> {
+/** Starts PostgreSQL and the server; `slot` is the Playwright worker's parallel index. */
+export async function startSyncServer(slot: number): Promise<SyncServer> {
+  const port = PORT + 2 * slot; // and the next port for the spec's proxy (hold-proxy.ts)
+  const url = `http://127.0.0.1:${port}`;
+  // Another worker's (or a leftover) server on this port would answer for this one: refuse to share it.
+  if (await fetch(url).then(() => true, () => false)) throw new Error(`something already listens on ${url}: the sync specs need the port to themselves`);
   const pg = await startPostgres({ port: Number(process.env.E2E_PG_PORT ?? 55410), quiet: true });
-  const url = `http://127.0.0.1:${PORT}`;
   let child: ChildProcess | undefined;
   let output = '';
   const selfExits: string[] = [];
@@ -55,7 +61,7 @@ export async function startSyncServer(): Promise<SyncServer> {
     output = '';
     const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: pg.url, HOST: '127.0.0.1', PORT: String(PORT), PACIOLI_CORS_ORIGINS: new URL(APP_URL).origin },
+      env: { ...process.env, DATABASE_URL: pg.url, HOST: '127.0.0.1', PORT: String(port), PACIOLI_CORS_ORIGINS: new URL(APP_URL).origin },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));

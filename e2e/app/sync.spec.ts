@@ -131,6 +131,9 @@ test('the server is killed mid-sync and restarted, then PostgreSQL is: nothing i
   await syncServer.start();
   await synced(page);
 
+  // bo spends on the other device what it received: that device reconnects after the restart on its own
+  // schedule, so wait until it has pulled the first round (bo's 10) before it sends.
+  await expect.poll(async () => (await books(other.context)).balances, { timeout: 30_000 }).toEqual({ ann: '990', bo: '10' });
   await context.setOffline(true);
   for (const amount of ['5', '6']) await send(page, 'ann', 'bo', amount);
   await send(other.page, 'bo', 'ann', '7');
