@@ -13,7 +13,7 @@ import { StoreError } from '../shared/errors';
 import type { Sql } from '../shared/types';
 import { applyLocal } from './apply-local';
 import type { CanonicalOp, JoinedDevice, PendingSummary, PushItem, PushOutcome, RejectionReason as PublicReason, SyncCredentials, SyncOp, SyncRejection, SyncState } from './device-types';
-import { PUSH_OPS_LIMIT as MAX_PUSH_OPS } from './limits';
+import { MAX_PUSH_OPS } from './limits';
 import type { Joined, LogOp, Op, PendingOp, PushResult, RejectionReason } from './protocol';
 import { rebuild } from './rebase';
 

@@ -6,4 +6,4 @@
  */
 
 /** Most ops one push may carry. */
-export const PUSH_OPS_LIMIT = 100;
+export const MAX_PUSH_OPS = 100;

@@ -23,12 +23,12 @@
  * client must do with each, and how the outbox and rebase fit.
  */
 import * as z from 'zod';
-import { PUSH_OPS_LIMIT } from './limits';
+import { MAX_PUSH_OPS } from './limits';
 
 /** Largest amount or balance: 2^63 - 1, PostgreSQL's bigint and SQLite's INTEGER. */
 export const INT64_MAX = 2n ** 63n - 1n;
 /** Most ops one push may carry (in limits.ts, which the worker loads without zod). */
-export const MAX_PUSH_OPS = PUSH_OPS_LIMIT;
+export { MAX_PUSH_OPS };
 /** Most ops one pull returns. */
 export const MAX_PULL_OPS = 1000;
 /** Longest a pull may wait for news, in seconds. */
