@@ -58,12 +58,14 @@ export async function contentionPhase(ctx: PhaseContext): Promise<void> {
         await p.evaluate(({ contender, name }) => window.bench.contendOpen(contender, name), { contender, name });
         pages.push(p);
       }
+      // One tab writing while the others only have the store open: what they cost it by taking in its commits.
+      const alone = await ctx.page().evaluate(({ name, ms, players }) => window.bench.contendRun(name, ms, 2, players), { name, ms, players });
       const runs = await Promise.all(pages.map((p, i) => p.evaluate(({ name, ms, i, players }) => window.bench.contendRun(name, ms, 100 + i, players), { name, ms, i, players })));
       for (const p of pages.slice(1)) await p.close();
       const oneTps = one.committed / (one.ms / 1000);
       const manyTps = runs.reduce((s, r) => s + r.committed / (r.ms / 1000), 0);
-      ctx.result.contention.push({ contender, tabs, players, ms, oneTab: { ...one, tps: oneTps }, manyTabs: runs.map((r) => ({ ...r, tps: r.committed / (r.ms / 1000) })), manyTps, ratio: manyTps / oneTps });
-      ctx.log(`contention ${contender}: 1 tab ${oneTps.toFixed(0)}/s, ${tabs} tabs ${manyTps.toFixed(0)}/s (${((manyTps / oneTps) * 100).toFixed(0)}%)`);
+      ctx.result.contention.push({ contender, tabs, players, ms, oneTab: { ...one, tps: oneTps }, oneOfMany: { ...alone, tps: alone.committed / (alone.ms / 1000) }, manyTabs: runs.map((r) => ({ ...r, tps: r.committed / (r.ms / 1000) })), manyTps, ratio: manyTps / oneTps });
+      ctx.log(`contention ${contender}: 1 tab ${oneTps.toFixed(0)}/s, 1 tab writing with ${tabs - 1} open ${(alone.committed / (alone.ms / 1000)).toFixed(0)}/s, ${tabs} tabs ${manyTps.toFixed(0)}/s (${((manyTps / oneTps) * 100).toFixed(0)}%)`);
       await ctx.home();
       await ctx.page().evaluate(() => window.bench.wipe());
     });

@@ -35,7 +35,7 @@ export interface BrowserResult {
   cold: { contender: string; sizeMB: number; ms: number; bytes?: number; samples?: number[] }[];
   analytic: AnalyticResult[];
   callers: { contender: string; callers: number; each: number; one: { committed: number; failed: number; ms: number; tps: number }; many: { committed: number; failed: number; ms: number; tps: number }; ratio: number }[];
-  contention: { contender: string; tabs: number; players: number; ms: number; oneTab: { committed: number; failed: number; ms: number; tps: number }; manyTabs: { committed: number; failed: number; ms: number; tps: number }[]; manyTps: number; ratio: number }[];
+  contention: { contender: string; tabs: number; players: number; ms: number; oneTab: { committed: number; failed: number; ms: number; tps: number }; oneOfMany?: { committed: number; failed: number; ms: number; tps: number }; manyTabs: { committed: number; failed: number; ms: number; tps: number }[]; manyTps: number; ratio: number }[];
   /** Page-plus-workers bytes with the largest store open in one tab and in `tabs` tabs (null: not reported). */
   memory: { contender: string; sizeMB: number; tabs: number; oneTab: number | null; manyTabs: number | null; perTab: number[]; source: string; note?: string }[];
   commitStages: { contender?: string; sizeMB: number; total: Summary; stages: StageRow[] }[];
@@ -115,11 +115,11 @@ export function renderMarkdown(results: BrowserResult[]): string {
     out.push('', '### 8. Concurrent callers in one tab (each makes its transfers one after another)', '', '| contender | callers × transfers | 1 caller /s | N callers /s | ratio | failed |', '|---|---|---|---|---|---|');
     for (const c of r.callers ?? []) out.push(`| ${label(c.contender)} | ${c.callers} × ${c.each} | ${f(c.one.tps, 0)} | ${f(c.many.tps, 0)} | ${f(c.ratio)} | ${c.many.failed} |`);
     if (!r.callers?.length) out.push('| not measured | | | | | |');
-    out.push('', '### 6. Contention (tabs of one origin, transfers among overlapping players)', '', '| contender | players | 1 tab /s | N tabs total /s | per tab /s | ratio | failed |', '|---|---|---|---|---|---|---|');
+    out.push('', '### 6. Contention (tabs of one origin, transfers among overlapping players)', '', '| contender | players | 1 tab /s | 1 tab writing, the others open /s | N tabs total /s | per tab /s | ratio | failed |', '|---|---|---|---|---|---|---|---|');
     for (const c of r.contention) {
-      out.push(`| ${label(c.contender)} | ${c.players} | ${f(c.oneTab.tps, 0)} | ${c.tabs} tabs: ${f(c.manyTps, 0)} | ${c.manyTabs.map((x) => f(x.tps, 0)).join(', ')} | ${f(c.ratio)} | ${c.manyTabs.reduce((s, x) => s + x.failed, 0)} |`);
+      out.push(`| ${label(c.contender)} | ${c.players} | ${f(c.oneTab.tps, 0)} | ${c.oneOfMany ? f(c.oneOfMany.tps, 0) : '—'} | ${c.tabs} tabs: ${f(c.manyTps, 0)} | ${c.manyTabs.map((x) => f(x.tps, 0)).join(', ')} | ${f(c.ratio)} | ${c.manyTabs.reduce((s, x) => s + x.failed, 0)} |`);
     }
-    if (r.contention.length === 0) out.push('| not measured | | | | | | |');
+    if (r.contention.length === 0) out.push('| not measured | | | | | | | |');
     out.push(...renderMemory(r), ...renderBreakdowns(r));
     out.push('', '### 7. Backup', '');
     if (r.backup) {

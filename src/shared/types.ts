@@ -172,6 +172,8 @@ export interface StoreStats {
   fullLoads: number;
   /** Log entries of other tabs this tab applied by catching up (not counting full loads). */
   caughtUp: number;
+  /** How many times this tab took in other tabs' commits (each time one or more log entries, applied together). */
+  catchUps: number;
   /** Durability in force. */
   durability: Durability;
 }

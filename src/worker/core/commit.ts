@@ -21,16 +21,19 @@ import type { Session } from './session';
 import { Engine } from '../sql/engine';
 import { GroupCommit } from './group-commit';
 import { IdleFold } from './idle-fold';
+import { CatchUp } from './catch-up';
 
 export class Commits {
   /** The latest fold, settled either way: the next one queues behind it. */
   private folding: Promise<void> = Promise.resolve();
-  private catchUpQueued = false;
   private readonly idle = new IdleFold(() => this.session.current(), () => this.foldInBackground());
 
   private readonly group: GroupCommit;
+  /** When this tab takes in other tabs' commits (catch-up.ts). */
+  readonly catchUp: CatchUp;
 
   constructor(private readonly session: Session) {
+    this.catchUp = new CatchUp(session, (fn) => this.turn(fn));
     this.group = new GroupCommit(
       () => session.ready(),
       (batch) => {
@@ -43,10 +46,14 @@ export class Commits {
     );
   }
 
-  /** Runs `fn` in this tab's turn, once every write before it is durable (so it never sees one that is not). */
+  /**
+   * Runs `fn` in this tab's turn, once every write before it is durable (so
+   * it never sees one that is not) and what other tabs announced is applied.
+   */
   turn<T>(fn: () => T | Promise<T>): Promise<T> {
     return this.session.mutex.run(async () => {
       await this.group.settle();
+      await this.catchUp.beforeCall();
       return fn();
     });
   }
@@ -262,24 +269,6 @@ export class Commits {
 
   private foldInBackground(): void {
     this.scheduleFold().catch((error: unknown) => console.warn(`[pacioli] folding the log into a snapshot failed (the next commit tries again): ${String(error)}`));
-  }
-
-  /**
-   * Another tab announced a commit (`poll` false), or it is time to look at
-   * the log anyway (`poll`, the safety net for lost messages): catch up
-   * between this tab's own calls. An open transaction holds the lock anyway.
-   */
-  behind(poll: boolean): void {
-    if (this.catchUpQueued || this.session.inTransaction() || !this.session.current()) return;
-    this.catchUpQueued = true;
-    void this.turn(async () => {
-      this.catchUpQueued = false;
-      const replica = this.session.current();
-      if (!replica || this.session.inTransaction()) return;
-      if (!poll && this.session.channel().announced <= replica.seq) return; // a write of this tab caught up meanwhile
-      await (poll ? replica.refresh() : replica.catchUp()).catch((error: unknown) => console.warn(`[pacioli] catching up failed: ${String(error)}`));
-      this.session.checkSchema();
-    });
   }
 
   /** Folds the log into a snapshot after this tab's earlier calls; resolves when it is written, rejects when it could not be. */

@@ -30,7 +30,7 @@ export class Replica {
   private currentUnder = -1;
   /** The log entry of the latest commit of this tab, for announcing it; undefined after a snapshot commit. */
   lastEntry: Uint8Array | undefined;
-  private readonly counters = { snapshotSeq: 0, snapshotBytes: 0, logCommits: 0, logWrites: 0, snapshotCommits: 0, compactions: 0, fullLoads: 0, caughtUp: 0 };
+  private readonly counters = { snapshotSeq: 0, snapshotBytes: 0, logCommits: 0, logWrites: 0, snapshotCommits: 0, compactions: 0, fullLoads: 0, caughtUp: 0, catchUps: 0 };
   /** Set when the durable state could not be reloaded: the store refuses everything after. */
   broken: StoreError | undefined;
   /** Called after every change this copy takes in: its own commits and other tabs'. */
@@ -136,6 +136,7 @@ export class Replica {
     for (const e of entries) this.log.push({ seq: e.seq, bytes: e.bytes.length });
     this.seq = entries.at(-1)!.seq;
     this.counters.caughtUp += entries.length;
+    this.counters.catchUps++;
     this.onChange({ seq: this.seq, tables: [...tables] });
   }
 
@@ -230,8 +231,8 @@ export class Replica {
   }
 
   stats(durability: StoreStats['durability']): StoreStats {
-    const { snapshotSeq, snapshotBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp } = this.counters;
-    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes: this.logBytes(), logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, durability };
+    const { snapshotSeq, snapshotBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, catchUps } = this.counters;
+    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes: this.logBytes(), logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, catchUps, durability };
   }
 
   close(): void {

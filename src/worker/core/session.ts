@@ -181,7 +181,7 @@ export class Session {
         persistence.close();
         throw error;
       }
-      const channel = new TabChannel(options.name, (poll) => this.commits.behind(poll));
+      const channel = new TabChannel(options.name, (poll) => this.commits.catchUp.heard(poll));
       const lease = new WriteLease(options.name, channel);
       lease.beforeLetGo = () => persistence.letGo(); // the OPFS log's access handle goes before the lock
       const replica = new Replica(sql, persistence, channel, lease, options.compactAfterBytes);
@@ -257,6 +257,7 @@ export class Session {
     await opened.recovery.close();
     opened.lease.close();
     opened.channel.close();
+    this.commits.catchUp.close();
     opened.replica.close();
     opened.persistence.close();
   }
