@@ -31,7 +31,7 @@ const COLD_SPANS: [string, string, string][] = [
   ["navigation → the page's script runs (HTML, page bundle)", 'nav', 'page:script-start'],
   ['open called → worker script fetched, compiled and run', 'page:open-called', 'open:worker-started'],
   ['worker running → open request handled (RPC, migrations checked)', 'open:worker-started', 'open:start'],
-  ['IndexedDB read: log and snapshot (beside the wasm)', 'open:start', 'open:idb-read'],
+  ['IndexedDB read: log and snapshot, by the page from openStore on (here: what the worker still waits for, beside the wasm)', 'open:start', 'open:idb-read'],
   ['sql.js wasm fetch + compile + instantiate (beside the read)', 'open:start', 'open:wasm-ready'],
   ["warm-up: SQLite's code compiled on a throwaway database (only while the read is still under way)", 'open:wasm-ready', 'open:warmed-up'],
   ['deserialize: the image opened in sql.js (after all three)', 'max(open:idb-read|open:wasm-ready|open:warmed-up)', 'open:deserialized'],

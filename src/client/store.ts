@@ -3,13 +3,14 @@
  * Every call goes through the worker link (worker-link.ts), which always
  * settles; the types of what crosses come from the contract.
  */
-import { proxy, type Remote } from 'comlink';
+import { proxy, transfer, type Remote } from 'comlink';
 import type { WorkerEvent, LedgerArgs, LedgerOpName, LedgerResult, SyncArgs, SyncOpName, SyncResult, WorkerApi } from '../shared/contract';
 import { StoreError } from '../shared/errors';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 import { WorkerEvents, type StoreEvent } from './worker-events';
 import { checkLoadOptions, validate } from './options';
 import { compileWasm } from './wasm';
+import { readOnPage, transferables } from './page-read';
 import { WorkerLink } from './worker-link';
 
 export type { StoreEvent };
@@ -29,16 +30,19 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // Compiled here while the worker starts, and handed over once ready (client/wasm.ts).
   const compiling = compileWasm(wasmUrl, options.worker !== undefined);
   const link = new WorkerLink(opts.name, options.worker);
+  // Read here while the worker starts, and handed over once ready (client/page-read.ts).
+  const reading = readOnPage(opts.name);
   // The worker takes its calls in order, so they go together instead of each waiting for the last
-  // one's answer: the liveness lock, the open, the wasm (when compiled) and the event listener.
+  // one's answer: the liveness lock, the open, the wasm (when compiled), the state read and the event listener.
   let store: Store | undefined;
   const early: WorkerEvent[] = []; // events that arrive before the store exists (another tab migrated meanwhile)
   const pending: Promise<unknown>[] = [];
   try {
     pending.push(link.watch());
-    const opening = link.call((api) => api.open({ ...opts, wasmUrl, wasmFromPage: true, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
+    const opening = link.call((api) => api.open({ ...opts, wasmUrl, wasmFromPage: true, stateFromPage: true, migrations: options.migrations, autoMigrate: options.autoMigrate ?? true }));
     pending.push(opening);
     pending.push(compiling.then((module) => link.call((api) => api.provideWasm(module))));
+    pending.push(reading.then((read) => link.call((api) => api.provideState(read ? transfer(read, transferables(read)) : undefined))));
     pending.push(link.call((api) => api.listen(proxy((event: WorkerEvent) => (store ? store.events.dispatch(event) : early.push(event))))));
     await Promise.all(pending);
     const info = await opening;

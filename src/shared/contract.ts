@@ -12,6 +12,7 @@
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
 import type { SyncSteps } from '../sync/device-types';
 import type { BackupPreview, Durability, LogPlace, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
+import type { PageRead } from './layout-names';
 
 /** What the page passes to `open`: the store's options, defaults applied. */
 export interface OpenRequest {
@@ -32,6 +33,8 @@ export interface OpenRequest {
   wasmUrl?: string;
   /** The page is compiling the wasm and sends the module (or undefined) with `provideWasm` right after: wait for it, do not fetch. */
   wasmFromPage?: boolean;
+  /** The page is reading the stored state and sends it (or undefined) with `provideState` right after: wait for it, do not read. */
+  stateFromPage?: boolean;
 }
 
 /** What `open` reports back to the page. */
@@ -100,6 +103,8 @@ export interface WorkerApi {
   open(options: OpenRequest): Promise<OpenInfo>;
   /** The wasm module the page compiled for `open` (`OpenRequest.wasmFromPage`), or undefined when it could not. */
   provideWasm(module: WebAssembly.Module | undefined): Promise<void>;
+  /** What the page read of the stored state for `open` (`OpenRequest.stateFromPage`), or undefined when it could not. */
+  provideState(read: PageRead | undefined): Promise<void>;
   /** Registers the page's listener for changes (this tab's and other tabs') and schema-ahead. */
   listen(callback: (event: WorkerEvent) => void): Promise<void>;
   /** Whether the page wants change events (it has live queries). */

@@ -7,6 +7,7 @@
  */
 import type { ChangeNotice, WorkerEvent, OpenRequest, OpenInfo } from '../../shared/contract';
 import { StoreError } from '../../shared/errors';
+import type { PageRead } from '../../shared/layout-names';
 import { Mutex } from '../../shared/mutex';
 import { stage } from '../../shared/stages';
 import { Commits } from './commit';
@@ -143,6 +144,15 @@ export class Session {
   /** The module the page compiled, when `OpenRequest.wasmFromPage` says one is coming (client/wasm.ts). */
   private readonly pageWasm = new Promise<WebAssembly.Module | undefined>((resolve) => (this.providePageWasm = resolve));
 
+  private providePageState: (read: PageRead | undefined) => void = () => undefined; // set by pageState
+  /** What the page read of the stored state, when `OpenRequest.stateFromPage` says it is coming (client/page-read.ts). */
+  private readonly pageState = new Promise<PageRead | undefined>((resolve) => (this.providePageState = resolve));
+
+  /** Hands over what the page read (or undefined: the worker reads the state itself). */
+  provideState(read: PageRead | undefined): void {
+    this.providePageState(read);
+  }
+
   /** Hands over the page's compiled wasm (or undefined: the worker fetches its own). */
   provideWasm(module: WebAssembly.Module | undefined): void {
     this.providePageWasm(module);
@@ -160,7 +170,7 @@ export class Session {
       const persistence = new Persistence(options.name, options.durability, options.reserveBytes, options.log);
       // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
       stage('open:start');
-      const read = persistence.load();
+      const read = persistence.load(options.stateFromPage === true ? this.pageState : undefined);
       let readDone = false;
       read.then(
         () => stage('open:idb-read'),

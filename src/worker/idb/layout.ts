@@ -28,6 +28,8 @@ import { get, promisifyRequest } from 'idb-keyval';
 import { conflict, StoreError } from '../../shared/errors';
 import type { Durability, LogPlace } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
+import { stage } from '../../shared/stages';
+import { databaseNames, entriesAfter, LOG_STORE, META_KEY, SNAPSHOT_STORE, type PageRead } from '../../shared/layout-names';
 import { Reserve } from './reserve';
 import { CheckpointStore } from './checkpoint-store';
 import { createStrictStore, idbCall, type StrictStore } from './strict-store';
@@ -62,14 +64,11 @@ export interface Loaded {
   verified: Promise<void>;
 }
 
-const META = 'meta';
+const META = META_KEY;
 /** A commit this small may use the fold's room when the quota refuses it (see `append`). */
 const SMALL_COMMIT = 4096;
 
-/** IndexedDB database names of a store, also for tools and tests. */
-export function databaseNames(name: string): { log: string; snapshots: string } {
-  return { log: `pacioli:${name}`, snapshots: `pacioli:${name}:snapshots` };
-}
+export { databaseNames };
 
 export class Persistence {
   private readonly log: StrictStore;
@@ -93,8 +92,8 @@ export class Persistence {
     const names = databaseNames(name);
     this.opfs = new OpfsLog(name, durability === 'strict');
     this.wantsOpfs = log === 'opfs' && opfsLogSupported();
-    this.log = createStrictStore(names.log, 'log', durability);
-    this.snapshots = createStrictStore(names.snapshots, 'snapshots', durability);
+    this.log = createStrictStore(names.log, LOG_STORE, durability);
+    this.snapshots = createStrictStore(names.snapshots, SNAPSHOT_STORE, durability);
     this.reserve = new Reserve(this.snapshots, reserveBytes);
     this.kept = new CheckpointStore(this.snapshots);
   }
@@ -104,20 +103,23 @@ export class Persistence {
    * IndexedDB transaction, so the two agree even while other tabs commit
    * and fold. Entries must follow each other without a gap.
    */
-  async readLog(after: number): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
+  async readLog(after: number, fromPage?: PageRead): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
     const inOpfs = this.opfs.exists(); // looked up beside the IndexedDB read
     inOpfs.catch(() => undefined); // awaited below
-    let [meta, keys, values] = await this.guard('reading the log', () =>
-      this.log('readonly', async (s) => {
-        // Numbers sort before strings in IndexedDB: this range holds entries, not 'meta'.
-        const range = IDBKeyRange.bound(after, Infinity, true, false);
-        return Promise.all([
-          promisifyRequest(s.get(META)) as Promise<Meta | undefined>,
-          promisifyRequest(s.getAllKeys(range)) as Promise<IDBValidKey[]>,
-          promisifyRequest(s.getAll(range)) as Promise<unknown[]>,
-        ]);
-      }),
-    );
+    // `fromPage`: the same transaction's results, read by the page for the open (client/page-read.ts).
+    let [meta, keys, values] = fromPage
+      ? [fromPage.meta as Meta | undefined, fromPage.keys, fromPage.values]
+      : await this.guard('reading the log', () =>
+          this.log('readonly', async (s) => {
+            const range = entriesAfter(after);
+            return Promise.all([
+              promisifyRequest(s.get(META)) as Promise<Meta | undefined>,
+              promisifyRequest(s.getAllKeys(range)) as Promise<IDBValidKey[]>,
+              promisifyRequest(s.getAll(range)) as Promise<unknown[]>,
+            ]);
+          }),
+        );
+    if (!Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length) throw new StoreError('CORRUPT', 'the log could not be read whole');
     const found: LogEntry[] = keys.map((key, i) => {
       const bytes = values[i];
       if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${Number(key)} is damaged: it is not binary`);
@@ -170,19 +172,31 @@ export class Persistence {
     return Math.max(pointed, Number(newest?.key ?? 0) || 0);
   }
 
-  /** Reads and verifies the snapshot and every log entry after it; damage is `CORRUPT`, naming what. */
-  async load(): Promise<Loaded> {
+  /**
+   * Reads and verifies the snapshot and every log entry after it; damage is
+   * `CORRUPT`, naming what. `fromPage`: what the page read for this open
+   * while the worker started, used in place of the first reads (undefined:
+   * the page could not, so read here).
+   */
+  async load(fromPage?: Promise<PageRead | undefined>): Promise<Loaded> {
     // The snapshot's key is in the log database's pointer; opening the snapshots database meanwhile
     // takes its connection set-up (10–30 ms on a cold start) off the path.
+    // With the page's read, both connections open now, off the path, for the writes to come.
+    let page = await fromPage;
+    if (fromPage) stage(page ? 'open:state-from-page' : 'open:state-not-from-page');
     void this.snapshots('readonly', async () => undefined).catch(() => undefined);
+    if (page) void this.log('readonly', async () => undefined).catch(() => undefined);
     for (let attempt = 0; ; attempt++) {
-      const { meta, entries } = await this.readLog(0);
+      const { meta, entries } = await this.readLog(0, page);
       const base = meta?.snapshotSeq ?? 0;
       if (!meta || base === 0) {
         this.reserve.fill(); // in the background, in the snapshots database: the log's puts do not queue behind it
         return { meta, image: undefined, entries, verified: Promise.resolve() };
       }
-      const raw = await this.guard('reading the snapshot', () => get<unknown>(meta.snapshotKey ?? base, this.snapshots));
+      const key = meta.snapshotKey ?? base;
+      // The page's snapshot only if it is the one this pointer names (an OPFS log's pointer is read again here).
+      const raw = page && 'snapshot' in page && sameKey(page.snapshotKey, key) ? page.snapshot : await this.guard('reading the snapshot', () => get<unknown>(key, this.snapshots));
+      page = undefined; // a second attempt reads here
       const label = `the snapshot of commit ${base}`;
       if (!(raw instanceof Uint8Array)) {
         // Another tab may have folded and swept between the two reads: read the newer pointer.
@@ -311,6 +325,15 @@ export class Persistence {
 
   private guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return idbCall(what, fn);
+  }
+}
+
+/** True when `a` and `b` are the same IndexedDB key; false for anything that is not a key. */
+function sameKey(a: unknown, b: unknown): boolean {
+  try {
+    return indexedDB.cmp(a, b) === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -10,6 +10,7 @@ import { READ_SYNC_OPS, syncOps } from '../../sync/device-ops';
 import { StoreError } from '../../shared/errors';
 import { stage } from '../../shared/stages';
 import type { RunResult, Sql, SqlParams } from '../../shared/types';
+import type { PageRead } from '../../shared/layout-names';
 import { Backups } from './backups';
 import { currentVersion } from '../features/migrations';
 import { createRecoveryApi } from '../features/recovery';
@@ -55,6 +56,12 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
 
     async provideWasm(module: WebAssembly.Module | undefined): Promise<void> {
       session.provideWasm(module instanceof WebAssembly.Module ? module : undefined);
+    },
+
+    async provideState(read: PageRead | undefined): Promise<void> {
+      // Checked as the worker checks its own reads (idb/layout.ts); only the shape is checked here.
+      const usable = typeof read === 'object' && read !== null && Array.isArray(read.keys) && Array.isArray(read.values);
+      session.provideState(usable ? read : undefined);
     },
 
     async listen(callback: (event: WorkerEvent) => void): Promise<void> {

@@ -1,0 +1,81 @@
+/**
+ * Reading the stored state on the page while the store's worker starts.
+ *
+ * On a cold open the worker's script takes 30–50 ms to fetch, compile and
+ * run, and only then did it start reading IndexedDB (25–150 ms for 1–25 MB
+ * here). The page can read from `openStore` on: IndexedDB is the same
+ * origin's on both sides. So the page reads what the worker's first read
+ * would (the pointer and the log entries in one transaction, then the
+ * snapshot the pointer names) and hands the results over, the snapshot's
+ * buffer transferred, not copied. The worker checks them exactly as it
+ * checks its own reads: entry CRCs, the snapshot's length and SHA-256.
+ *
+ * The page never creates anything: a database that does not exist yet is
+ * left to the worker (the open's upgrade is aborted). Any failure here only
+ * means the worker reads the state itself, as before.
+ */
+import { promisifyRequest } from 'idb-keyval';
+import { databaseNames, entriesAfter, LOG_STORE, META_KEY, SNAPSHOT_STORE, type PageRead } from '../shared/layout-names';
+
+/** How long the worker waits for the page's read before it reads itself. */
+const GIVE_UP_MS = 10_000;
+
+/** Reads store `name`'s state for its worker; undefined when there is none yet, or on any failure. */
+export function readOnPage(name: string): Promise<PageRead | undefined> {
+  if (typeof indexedDB === 'undefined') return Promise.resolve(undefined);
+  const read = readState(name).catch(() => undefined);
+  // The worker waits for this answer instead of reading: a read that never settles must not hold the open.
+  const gaveUp = new Promise<undefined>((resolve) => setTimeout(resolve, GIVE_UP_MS, undefined));
+  return Promise.race([read, gaveUp]);
+}
+
+/** The buffers worth moving rather than copying to the worker: the snapshot's. */
+export function transferables(read: PageRead | undefined): Transferable[] {
+  const image = read?.snapshot;
+  return image instanceof Uint8Array && image.byteOffset === 0 && image.byteLength === image.buffer.byteLength && image.buffer instanceof ArrayBuffer ? [image.buffer] : [];
+}
+
+async function readState(name: string): Promise<PageRead | undefined> {
+  const names = databaseNames(name);
+  const log = await openExisting(names.log);
+  if (!log) return undefined;
+  let read: PageRead;
+  try {
+    if (!log.objectStoreNames.contains(LOG_STORE)) return undefined;
+    const store = log.transaction(LOG_STORE, 'readonly').objectStore(LOG_STORE);
+    const range = entriesAfter(0);
+    const [meta, keys, values] = await Promise.all([promisifyRequest(store.get(META_KEY)), promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range))]);
+    read = { meta, keys, values };
+  } finally {
+    log.close();
+  }
+  const pointer = read.meta as { snapshotSeq?: unknown; snapshotKey?: IDBValidKey } | undefined;
+  const seq = pointer?.snapshotSeq;
+  if (typeof seq !== 'number' || seq <= 0) return read;
+  const key = pointer!.snapshotKey ?? seq;
+  const snapshots = await openExisting(names.snapshots);
+  if (!snapshots) return read; // the worker finds the snapshot missing itself
+  try {
+    if (!snapshots.objectStoreNames.contains(SNAPSHOT_STORE)) return read;
+    const snapshot = await promisifyRequest(snapshots.transaction(SNAPSHOT_STORE, 'readonly').objectStore(SNAPSHOT_STORE).get(key));
+    return { ...read, snapshotKey: key, snapshot };
+  } finally {
+    snapshots.close();
+  }
+}
+
+/** Opens database `dbName` if it exists; never creates it (the upgrade a missing one asks for is aborted). */
+function openExisting(dbName: string): Promise<IDBDatabase | undefined> {
+  return new Promise((resolve) => {
+    const request = indexedDB.open(dbName);
+    request.onupgradeneeded = () => request.transaction?.abort();
+    request.onsuccess = () => {
+      const db = request.result;
+      // Never in the way of a deletion or an upgrade (deleteStore, the worker's first open).
+      db.onversionchange = () => db.close();
+      resolve(db);
+    };
+    request.onerror = () => resolve(undefined);
+    request.onblocked = () => resolve(undefined);
+  });
+}
