@@ -146,7 +146,7 @@ export class Session {
 
   private providePageState: (read: PageRead | undefined) => void = () => undefined; // set by pageState
   /** What the page read of the stored state, when `OpenRequest.stateFromPage` says it is coming (client/page-read.ts). */
-  private readonly pageState = new Promise<PageRead | undefined>((resolve) => (this.providePageState = resolve));
+  private pageState: Promise<PageRead | undefined> | undefined = new Promise((resolve) => (this.providePageState = resolve));
 
   /** Hands over what the page read (or undefined: the worker reads the state itself). */
   provideState(read: PageRead | undefined): void {
@@ -170,7 +170,11 @@ export class Session {
       const persistence = new Persistence(options.name, options.durability, options.reserveBytes, options.log);
       // Reading (and checking) the stored state and compiling sql.js's wasm overlap: a cold open pays the longer, not both.
       stage('open:start');
-      const read = persistence.load(options.stateFromPage === true ? this.pageState : undefined);
+      // The session lets go of the page's read once the load has it: held here, its snapshot (as large
+      // as the store) would stay in memory for as long as the store is open.
+      const fromPage = options.stateFromPage === true ? this.pageState : undefined;
+      this.pageState = undefined;
+      const read = persistence.load(fromPage);
       let readDone = false;
       read.then(
         () => stage('open:idb-read'),
