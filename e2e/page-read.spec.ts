@@ -13,11 +13,15 @@ declare global {
   }
 }
 
-/** Opens `name` in a fresh page load with a worker that sends its stage marks; `blockPageIdb`: the page's own IndexedDB opens fail. */
-async function reopenWatching(page: Page, name: string, log: string, blockPageIdb = false): Promise<{ marks: string[]; pageOpened: string[]; rows: number }> {
+/**
+ * Opens `name` in a fresh page load with a worker that sends its stage marks.
+ * `fault`: the page's own IndexedDB opens throw (`open`), or its reads'
+ * transaction aborts under them (`abort`), as a failing disk would.
+ */
+async function reopenWatching(page: Page, name: string, log: string, fault?: 'open' | 'abort'): Promise<{ marks: string[]; pageOpened: string[]; rows: number }> {
   await reloadHarness(page);
   return page.evaluate(
-    async ({ name, log, blockPageIdb }) => {
+    async ({ name, log, fault }) => {
       const marks: string[] = [];
       const channel = new BroadcastChannel('pacioli-stages');
       channel.onmessage = (event: MessageEvent<[string, number][]>) => marks.push(...event.data.map(([mark]) => mark));
@@ -25,8 +29,14 @@ async function reopenWatching(page: Page, name: string, log: string, blockPageId
       const open = IDBFactory.prototype.open;
       IDBFactory.prototype.open = function (this: IDBFactory, dbName: string, version?: number) {
         pageOpened.push(dbName);
-        if (blockPageIdb) throw new DOMException('refused by the test', 'UnknownError');
+        if (fault === 'open') throw new DOMException('refused by the test', 'UnknownError');
         return open.call(this, dbName, version);
+      };
+      const getAll = IDBObjectStore.prototype.getAll;
+      IDBObjectStore.prototype.getAll = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['getAll']>) {
+        const request = getAll.apply(this, args);
+        if (fault === 'abort') this.transaction.abort();
+        return request;
       };
       const worker = () => new Worker(new URL('/src/worker/store.worker.ts', location.origin), { type: 'module', name: 'pacioli-stages' });
       const store = await window.pacioli.openStore({ name, log: log as 'indexeddb' | 'opfs', worker });
@@ -34,10 +44,11 @@ async function reopenWatching(page: Page, name: string, log: string, blockPageId
       await new Promise((resolve) => setTimeout(resolve, 100)); // the last marks are on their way
       channel.close();
       IDBFactory.prototype.open = open;
+      IDBObjectStore.prototype.getAll = getAll;
       await store.close();
       return { marks, pageOpened, rows };
     },
-    { name, log, blockPageIdb },
+    { name, log, fault },
   );
 }
 
@@ -69,13 +80,15 @@ for (const log of ['indexeddb', 'opfs']) {
   });
 }
 
-test('when the page cannot read IndexedDB, the worker reads the state itself', async ({ harness }) => {
-  await seed(harness, 'pr-blocked', 'indexeddb');
-  const { marks, pageOpened, rows } = await reopenWatching(harness, 'pr-blocked', 'indexeddb', true);
-  expect(pageOpened).toContain('pacioli:pr-blocked');
-  expect(rows).toBe(30);
-  expect(marks).toContain('open:state-not-from-page');
-});
+for (const fault of ['open', 'abort'] as const) {
+  test(`when the page cannot read IndexedDB (${fault === 'open' ? 'it cannot open it' : 'its read is aborted'}), the worker reads the state itself`, async ({ harness }) => {
+    await seed(harness, `pr-${fault}`, 'indexeddb');
+    const { marks, pageOpened, rows } = await reopenWatching(harness, `pr-${fault}`, 'indexeddb', fault);
+    expect(pageOpened).toContain(`pacioli:pr-${fault}`);
+    expect(rows).toBe(30);
+    expect(marks).toContain('open:state-not-from-page');
+  });
+}
 
 test('the page creates no database for a store that does not exist yet; the worker does', async ({ harness }) => {
   const names = await harness.evaluate(async () => {

@@ -72,9 +72,23 @@ export function armedName(base: string, how: Arm): string {
   return `${base} [arm ${how.n} ${how.persistent ? 'persistent' : 'once'} ${how.kind}]`;
 }
 
-/** Installs the injector in every worker the page makes, and a collector of its reports on the page. */
+/**
+ * Installs the injector in every worker the page makes, and a collector of
+ * its reports on the page. The page's own read of a store at `openStore`
+ * (client/page-read.ts) is refused there: every open then reads in its
+ * worker, where the injector counts the requests, and so the open's reads
+ * are the ones that fail. (A failed page read only means the worker reads
+ * itself; e2e/page-read.spec.ts covers that.)
+ */
 export async function installIdbFaults(page: Page): Promise<void> {
   await injectIntoWorkers(page, prelude, null);
+  await page.addInitScript(() => {
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (this: IDBFactory, name: string, version?: number) {
+      if (name.startsWith('pacioli:')) throw new DOMException('this page leaves the store\'s reads to its worker', 'UnknownError');
+      return version === undefined ? open.call(this, name) : open.call(this, name, version);
+    };
+  });
   await page.addInitScript(() => {
     const w = window as unknown as { idbInjected: number };
     w.idbInjected = 0;
