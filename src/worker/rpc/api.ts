@@ -60,7 +60,8 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
 
     async provideState(read: PageRead | undefined): Promise<void> {
       // Checked as the worker checks its own reads (idb/layout.ts); only the shape is checked here.
-      const usable = typeof read === 'object' && read !== null && Array.isArray(read.keys) && Array.isArray(read.values);
+      // Anything else means the worker reads itself, never that the store is damaged.
+      const usable = typeof read === 'object' && read !== null && Array.isArray(read.keys) && Array.isArray(read.values) && read.keys.length === read.values.length;
       session.provideState(usable ? read : undefined);
     },
 
