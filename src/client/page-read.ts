@@ -15,7 +15,7 @@
  * means the worker reads the state itself, as before.
  */
 import { promisifyRequest } from 'idb-keyval';
-import { databaseNames, entriesAfter, LOG_STORE, META_KEY, SNAPSHOT_STORE, type PageRead } from '../shared/layout-names';
+import { databaseNames, LOG_STORE, readLogRequests, SNAPSHOT_STORE, type PageRead } from '../shared/layout-names';
 
 /** How long the worker waits for the page's read before it reads itself. */
 const GIVE_UP_MS = 10_000;
@@ -42,9 +42,7 @@ async function readState(name: string): Promise<PageRead | undefined> {
   let read: PageRead;
   try {
     if (!log.objectStoreNames.contains(LOG_STORE)) return undefined;
-    const store = log.transaction(LOG_STORE, 'readonly').objectStore(LOG_STORE);
-    const range = entriesAfter(0);
-    const [meta, keys, values] = await Promise.all([promisifyRequest(store.get(META_KEY)), promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range))]);
+    const [meta, keys, values] = await readLogRequests(log.transaction(LOG_STORE, 'readonly').objectStore(LOG_STORE), 0);
     read = { meta, keys, values };
   } finally {
     log.close();

@@ -3,6 +3,7 @@
  * owns the layout (worker/idb/layout.ts); the page only reads it once, at
  * `openStore`, while the worker starts (client/page-read.ts).
  */
+import { promisifyRequest } from 'idb-keyval';
 
 /** The snapshot pointer's key in the log's object store; log entries are keyed by number. */
 export const META_KEY = 'meta';
@@ -15,9 +16,16 @@ export function databaseNames(name: string): { log: string; snapshots: string } 
   return { log: `pacioli:${name}`, snapshots: `pacioli:${name}:snapshots` };
 }
 
-/** Log entries only: numbers sort before strings in IndexedDB, so this range leaves out the pointer. */
-export function entriesAfter(after: number): IDBKeyRange {
-  return IDBKeyRange.bound(after, Infinity, true, false);
+/**
+ * The log read, issued on `store` (the log's object store) inside one
+ * transaction: the pointer, and the keys and values of the entries after
+ * `after`. The worker's own read and the page's (client/page-read.ts) are
+ * this one, so the page hands over exactly what the worker would have read.
+ */
+export function readLogRequests(store: IDBObjectStore, after: number): Promise<[meta: unknown, keys: IDBValidKey[], values: unknown[]]> {
+  // Numbers sort before strings in IndexedDB: this range holds entries, not the pointer.
+  const range = IDBKeyRange.bound(after, Infinity, true, false);
+  return Promise.all([promisifyRequest(store.get(META_KEY)), promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range))]);
 }
 
 /**

@@ -29,7 +29,7 @@ import { conflict, StoreError } from '../../shared/errors';
 import type { Durability, LogPlace } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
 import { stage } from '../../shared/stages';
-import { databaseNames, entriesAfter, LOG_STORE, META_KEY, SNAPSHOT_STORE, type PageRead } from '../../shared/layout-names';
+import { databaseNames, LOG_STORE, META_KEY, readLogRequests, SNAPSHOT_STORE, type PageRead } from '../../shared/layout-names';
 import { Reserve } from './reserve';
 import { CheckpointStore } from './checkpoint-store';
 import { createStrictStore, idbCall, type StrictStore } from './strict-store';
@@ -107,19 +107,9 @@ export class Persistence {
     const inOpfs = this.opfs.exists(); // looked up beside the IndexedDB read
     inOpfs.catch(() => undefined); // awaited below
     // `fromPage`: the same transaction's results, read by the page for the open (client/page-read.ts).
-    let [meta, keys, values] = fromPage
-      ? [fromPage.meta as Meta | undefined, fromPage.keys, fromPage.values]
-      : await this.guard('reading the log', () =>
-          this.log('readonly', async (s) => {
-            const range = entriesAfter(after);
-            return Promise.all([
-              promisifyRequest(s.get(META)) as Promise<Meta | undefined>,
-              promisifyRequest(s.getAllKeys(range)) as Promise<IDBValidKey[]>,
-              promisifyRequest(s.getAll(range)) as Promise<unknown[]>,
-            ]);
-          }),
-        );
-    if (!Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length) throw new StoreError('CORRUPT', 'the log could not be read whole');
+    // (Its shape is checked where it arrives, rpc/api.ts `provideState`.)
+    const [pointer, keys, values] = fromPage ? [fromPage.meta, fromPage.keys, fromPage.values] : await this.guard('reading the log', () => this.log('readonly', (s) => readLogRequests(s, after)));
+    let meta = pointer as Meta | undefined;
     const found: LogEntry[] = keys.map((key, i) => {
       const bytes = values[i];
       if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${Number(key)} is damaged: it is not binary`);
