@@ -98,3 +98,38 @@ test('when a later batch fails, the writes of the batch before it stay durable a
   const rows = await page.evaluate(async () => (await window.pacioli.openStore({ name: 'h' })).query<{ v: number }>('SELECT v FROM t ORDER BY v'));
   expect(rows.map((r) => r.v)).toEqual([0, ...acknowledged]);
 });
+
+test('each announcement of a batch names its own entry: never a later commit still in flight', async ({ db }) => {
+  await db.open('heralds');
+  await db.run('heralds', 'CREATE TABLE t (caller INTEGER NOT NULL, i INTEGER NOT NULL)');
+  const wrong = await db.page.evaluate(async () => {
+    // Listens as another tab would: every announcement's entry must say it is the commit announced.
+    const channel = new BroadcastChannel('pacioli:heralds');
+    const mismatches: string[] = [];
+    let heard = 0;
+    channel.onmessage = (event: MessageEvent<{ type?: string; seq?: number; entry?: Uint8Array }>) => {
+      const { type, seq, entry } = event.data ?? {};
+      if (type !== 'commit' || !(entry instanceof Uint8Array)) return;
+      heard++;
+      let at = 4; // after the "PCL1" magic: the entry's own commit number, a LEB128 varint
+      let own = 0;
+      for (let scale = 1; ; scale *= 0x80) {
+        const byte = entry[at++]!;
+        own += (byte & 0x7f) * scale;
+        if (byte < 0x80) break;
+      }
+      if (own !== seq) mismatches.push(`announced ${seq} with entry ${own}`);
+    };
+    const store = window.stores.heralds!;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, caller) => {
+        for (let i = 0; i < 20; i++) await store.run('INSERT INTO t VALUES (?, ?)', [caller, i]);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    channel.close();
+    return { heard, mismatches };
+  });
+  expect(wrong.heard).toBeGreaterThanOrEqual(200);
+  expect(wrong.mismatches).toEqual([]);
+});

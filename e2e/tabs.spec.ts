@@ -179,7 +179,9 @@ test('a tab that missed many commits catches up from the log, not by reloading t
   await expect.poll(() => b!.evaluate(async () => Number((await window.stores.m!.query<{ n: number }>('SELECT count(*) AS n FROM t'))[0]!.n))).toBe(200);
   const after = await b!.evaluate(() => window.stores.m!.stats());
   expect(after.fullLoads).toBe(before.fullLoads);
-  expect(after.caughtUp - before.caughtUp).toBeGreaterThanOrEqual(200);
+  // Every one of the 200 commits reached b: taken in from the log or the announcements, or run by b
+  // itself for a (a write a made while b still held the lock is handed to b: core/forwarding.ts).
+  expect(after.caughtUp - before.caughtUp + (after.servedWrites - before.servedWrites)).toBeGreaterThanOrEqual(200);
 });
 
 const V1 = { version: 1, name: 'one', up: 'CREATE TABLE one(x INTEGER)' };

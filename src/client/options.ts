@@ -6,7 +6,7 @@ import { StoreError } from '../shared/errors';
 import type { LoadOptions, StoreOptions } from '../shared/types';
 
 /** The defaults of `openStore`. */
-export const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000, reserveBytes: 1024 * 1024, log: 'indexeddb' } as const;
+export const DEFAULTS = { durability: 'strict', txTimeoutMs: 10_000, compactAfterBytes: 4 * 1024 * 1024, keepCheckpoints: 5, checkpointEveryMs: 24 * 3600_000, reserveBytes: 1024 * 1024, log: 'indexeddb', forwardWrites: true } as const;
 
 /** The options with defaults applied; `INVALID_ARGUMENT` names the first that is wrong. */
 export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'migrations' | 'autoMigrate' | keyof LoadOptions>> {
@@ -33,8 +33,10 @@ export function validate(options: StoreOptions): Required<Omit<StoreOptions, 'mi
   check({ keepCheckpoints, checkpointEveryMs, reserveBytes }, 0, 'non-negative');
   const log = options.log ?? DEFAULTS.log;
   if (log !== 'indexeddb' && log !== 'opfs') throw new StoreError('INVALID_ARGUMENT', `log must be 'indexeddb' or 'opfs', not ${String(log)}`);
+  const forwardWrites = options.forwardWrites ?? DEFAULTS.forwardWrites;
+  if (typeof forwardWrites !== 'boolean') throw new StoreError('INVALID_ARGUMENT', 'forwardWrites must be true or false');
   checkLoadOptions(options);
-  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs, reserveBytes, log };
+  return { name, durability, txTimeoutMs, compactAfterBytes, keepCheckpoints, checkpointEveryMs, reserveBytes, log, forwardWrites };
 }
 
 /** Checks `worker` and `wasmUrl`; returns the wasm URL as the worker takes it (absolute, against the page). */

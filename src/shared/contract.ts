@@ -29,6 +29,8 @@ export interface OpenRequest {
   reserveBytes: number;
   /** Where commits are appended (`StoreOptions.log`). */
   log: LogPlace;
+  /** Hand writes to the tab holding the write lock (`StoreOptions.forwardWrites`). */
+  forwardWrites: boolean;
   /** Where sql.js's wasm is, when the page says so (`StoreOptions.wasmUrl`); else the worker's default. */
   wasmUrl?: string;
   /** The page is compiling the wasm and sends the module (or undefined) with `provideWasm` right after: wait for it, do not fetch. */

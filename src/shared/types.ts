@@ -101,6 +101,16 @@ export interface StoreOptions extends LoadOptions {
    * appended to OPFS, every tab appends there, whatever it asked for.
    */
   log?: LogPlace;
+  /**
+   * Whether a write (`run`, a ledger operation) made while another tab
+   * holds the write lock is handed to that tab to run with its own writes
+   * (default true), rather than waiting for the lock. Its caller still hears
+   * "done" only once it is durable, and sees it at once; a write handed over
+   * commits exactly once, even if the other tab dies meanwhile. Transactions
+   * always take the lock themselves. Tabs hand writes only to tabs running
+   * the same code.
+   */
+  forwardWrites?: boolean;
 }
 
 /** A kept, restorable copy of the whole database. */
@@ -174,6 +184,10 @@ export interface StoreStats {
   caughtUp: number;
   /** How many times this tab took in other tabs' commits (each time one or more log entries, applied together). */
   catchUps: number;
+  /** This tab's writes that another tab ran for it, because that tab held the write lock (`forwardWrites`). */
+  forwardedWrites: number;
+  /** Other tabs' writes that this tab ran for them. */
+  servedWrites: number;
   /** Durability in force. */
   durability: Durability;
 }

@@ -15,13 +15,15 @@
  * and wait to go together in the next one (group-commit.ts); nothing reads
  * their changes before they are durable.
  */
-import { StoreError, toStoreError } from '../../shared/errors';
+import { StoreError } from '../../shared/errors';
 import type { Replica } from './replica';
 import type { Session } from './session';
 import { Engine } from '../sql/engine';
 import { GroupCommit } from './group-commit';
 import { IdleFold } from './idle-fold';
 import { CatchUp } from './catch-up';
+import { persistOpen } from './persist';
+import type { Outcome } from '../tabs/channel';
 
 export class Commits {
   /** The latest fold, settled either way: the next one queues behind it. */
@@ -31,6 +33,12 @@ export class Commits {
   private readonly group: GroupCommit;
   /** When this tab takes in other tabs' commits (catch-up.ts). */
   readonly catchUp: CatchUp;
+  /** Forwarded writes that the transaction being run holds (forwarding.ts): announced with its commit. */
+  private noted: Outcome[] = [];
+  /** Writes this tab handed to another tab (forwarding.ts): everything after them waits for their answers. */
+  private get forwards(): { settle(): Promise<void> } {
+    return this.session.forwarding;
+  }
 
   constructor(private readonly session: Session) {
     this.catchUp = new CatchUp(session, (fn) => this.turn(fn));
@@ -40,8 +48,10 @@ export class Commits {
         const replica = session.ready();
         replica.countLogWrite();
         for (const w of batch) replica.loggedCommit(w.seq, w.entry, w.tables);
-        for (const w of batch.slice(0, -1)) session.channel().announce(w.seq, w.entry);
-        this.announce(replica); // the last one, then the fold check
+        // Each with its own commit number: the copy's `seq` may be ahead already, at a write
+        // of the next batch that is not durable yet.
+        for (const w of batch) session.channel().announce(w.seq, w.entry, w.outcomes);
+        this.afterCommit(replica);
       },
     );
   }
@@ -52,10 +62,15 @@ export class Commits {
    */
   turn<T>(fn: () => T | Promise<T>): Promise<T> {
     return this.session.mutex.run(async () => {
-      await this.group.settle();
+      await this.settle();
       await this.catchUp.beforeCall();
       return fn();
     });
+  }
+
+  /** Inside a write's `fn`: the transaction holds forwarded write `outcome.id`, to announce with its commit. */
+  noteOutcome(outcome: Outcome): void {
+    this.noted.push(outcome);
   }
 
   /** Runs `fn` holding the write lock; `handOver` lets it go right after instead of keeping the lease. */
@@ -79,53 +94,83 @@ export class Commits {
    * resolves. Where this tab's copy is proven current under the lease it
    * holds, the write joins the group commit: it runs now, on top of writes
    * still in flight, and waits for its batch. Otherwise it goes alone, after
-   * every earlier write is durable (see `alone`).
+   * every earlier write is durable (see `alone`). `forward`, asked in this
+   * tab's turn, may hand the write to another tab instead (forwarding.ts):
+   * it returns that write's answer, or undefined to run it here.
    */
-  async autocommit<T>(fn: (engine: Engine) => T): Promise<T> {
-    let release: ((handOver?: boolean) => void) | undefined;
-    let durable: Promise<void> | undefined;
+  async autocommit<T>(fn: (engine: Engine) => T, forward?: () => Promise<T> | undefined): Promise<T> {
+    let handed: Promise<T> | undefined;
+    let written: { result: T; release: () => void; durable?: Promise<void> } | undefined;
+    await this.session.mutex.run(async () => {
+      handed = forward?.();
+      if (handed) return;
+      await this.forwards.settle(); // this tab's writes handed over earlier come first
+      written = await this.writeOne(fn);
+    });
+    if (handed) return handed;
+    return this.durable(written!);
+  }
+
+  /**
+   * `autocommit` for a write this tab handed over and must now run itself,
+   * in the place of the turn it was handed over in: later calls of this tab
+   * wait for it (forwarding.ts keeps these one at a time).
+   */
+  async autocommitHandedBack<T>(fn: (engine: Engine) => T): Promise<T> {
+    return this.durable(await this.writeOne(fn));
+  }
+
+  private async durable<T>(written: { result: T; release: () => void; durable?: Promise<void> }): Promise<T> {
     try {
-      const result = await this.session.mutex.run(async () => {
-        await this.group.recoverIfFailed();
-        release = await this.session.lease().acquire(this.session.lockWaitMs());
-        const replica = this.session.ready();
-        if (!replica.isCurrent()) {
-          await this.group.settle();
-          return this.alone(replica, fn);
-        }
-        const epoch = this.group.epoch;
-        const { engine } = replica;
-        const next = replica.seq + 1;
-        engine.begin();
-        let result: T;
-        let pending;
-        try {
-          result = fn(engine); // an error against a current copy is final
-          pending = engine.pending(next);
-        } catch (error) {
-          engine.rollback();
-          throw error;
-        }
-        if (pending.kind !== 'log' || replica.persistence.cleared) {
-          // A snapshot (or nothing) cannot join a batch: it goes once the batch before it is durable.
-          engine.rollback();
-          await this.group.settle();
-          return this.alone(replica, fn);
-        }
-        try {
-          engine.commit(); // deferred foreign keys fail here, before anything is queued
-        } catch (error) {
-          engine.rollback();
-          throw error;
-        }
-        replica.advance(next);
-        durable = this.group.add({ seq: next, entry: pending.entry, tables: pending.tables }, epoch);
-        return result;
-      });
-      if (durable) await durable;
-      return result;
+      if (written.durable) await written.durable;
+      return written.result;
     } finally {
-      release?.();
+      written.release();
+    }
+  }
+
+  /** Runs `fn` in SQLite under the lease; `durable` is its batch when it joined one (not yet durable), else it already is. */
+  private async writeOne<T>(fn: (engine: Engine) => T): Promise<{ result: T; release: () => void; durable?: Promise<void> }> {
+    await this.group.recoverIfFailed();
+    const release = await this.session.lease().acquire(this.session.lockWaitMs());
+    try {
+      const replica = this.session.ready();
+      if (!replica.isCurrent()) {
+        await this.group.settle();
+        return { result: await this.alone(replica, fn), release };
+      }
+      const epoch = this.group.epoch;
+      const { engine } = replica;
+      const next = replica.seq + 1;
+      engine.begin();
+      let result: T;
+      let pending;
+      this.noted = [];
+      try {
+        result = fn(engine); // an error against a current copy is final
+        pending = engine.pending(next);
+      } catch (error) {
+        engine.rollback();
+        throw error;
+      }
+      if (pending.kind !== 'log' || replica.persistence.cleared) {
+        // A snapshot (or nothing) cannot join a batch: it goes once the batch before it is durable.
+        engine.rollback();
+        await this.group.settle();
+        return { result: await this.alone(replica, fn), release };
+      }
+      try {
+        engine.commit(); // deferred foreign keys fail here, before anything is queued
+      } catch (error) {
+        engine.rollback();
+        throw error;
+      }
+      replica.advance(next);
+      const durable = this.group.add({ seq: next, entry: pending.entry, tables: pending.tables, outcomes: this.noted }, epoch);
+      return { result, release, durable };
+    } catch (error) {
+      release();
+      throw error;
     }
   }
 
@@ -151,6 +196,7 @@ export class Commits {
       };
       replica.engine.begin();
       let result: T;
+      this.noted = [];
       try {
         result = fn(replica.engine);
       } catch (error) {
@@ -158,6 +204,7 @@ export class Commits {
         await retry(error);
         continue;
       }
+      const outcomes = this.noted;
       try {
         await this.persist(replica);
       } catch (error) {
@@ -165,74 +212,14 @@ export class Commits {
         await retry(error);
         continue;
       }
-      this.announce(replica);
+      this.announce(replica, outcomes);
       return result;
     }
   }
 
   /** Persists and commits the engine's open transaction, or rolls it back and throws. Hold the write lock. */
-  async persist(replica: Replica): Promise<void> {
-    const { engine, persistence } = replica;
-    const next = replica.seq + 1;
-    let pending;
-    try {
-      pending = engine.pending(next);
-      if (pending.kind === 'none') return engine.commit();
-      // Storage cleared under us: memory holds the only copy, so write all of it, not a delta.
-      if (pending.kind === 'log' && persistence.cleared) pending = { kind: 'snapshot', reason: 'storage was cleared' } as const;
-    } catch (error) {
-      engine.rollback();
-      throw toStoreError(error);
-    }
-    if (pending.kind === 'snapshot') {
-      try {
-        engine.commit(); // sql.js cannot export inside a write transaction
-      } catch (error) {
-        engine.rollback();
-        throw error;
-      }
-      const image = engine.export();
-      let meta;
-      try {
-        meta = await persistence.writeSnapshot(next, image, { commit: true });
-      } catch (error) {
-        await replica.recover(); // memory is ahead of disk: back to the durable state
-        throw error;
-      }
-      return replica.snapshotCommit(next, meta, image);
-    }
-    // Deferred foreign keys are checked only at COMMIT, after the row images were read. Where the
-    // schema has them, commit in memory first, so that a violation never reaches the log (where
-    // another tab or a reload after a crash would take it for a commit); a failed append then
-    // costs a reload of the durable state rather than a rollback.
-    const commitFirst = engine.checksAtCommit;
-    if (commitFirst) {
-      try {
-        engine.commit();
-      } catch (error) {
-        engine.rollback();
-        throw error;
-      }
-    }
-    try {
-      await persistence.append({ seq: next, bytes: pending.entry });
-    } catch (error) {
-      if (commitFirst) await replica.recover();
-      else engine.rollback();
-      throw error;
-    }
-    if (!commitFirst) {
-      try {
-        engine.commit(); // nothing deferred: only running out of memory fails here
-      } catch {
-        // The entry is durable, so the commit happened: memory, behind now, loads it back.
-        await replica.recover();
-        if (replica.broken) throw replica.broken;
-        return;
-      }
-    }
-    replica.countLogWrite();
-    replica.loggedCommit(next, pending.entry, pending.tables);
+  persist(replica: Replica): Promise<void> {
+    return persistOpen(replica);
   }
 
   /**
@@ -259,9 +246,14 @@ export class Commits {
    * tell the other tabs, fold if the log grew past the threshold, or else
    * (re)arm the idle fold.
    */
-  announce(replica: Replica): void {
+  announce(replica: Replica, outcomes?: Outcome[]): void {
+    this.session.channel().announce(replica.seq, replica.lastEntry, outcomes);
+    this.afterCommit(replica);
+  }
+
+  /** After a durable commit of this tab, announced: the copy is current under this lease; fold, or (re)arm the idle fold. */
+  private afterCommit(replica: Replica): void {
     replica.markCurrent();
-    this.session.channel().announce(replica.seq, replica.lastEntry);
     const folding = replica.wantsFold();
     if (folding) this.foldInBackground();
     this.idle.afterCommit(replica, folding);
@@ -299,8 +291,9 @@ export class Commits {
     return this.folding;
   }
 
-  /** Resolves once every write of this tab is durable, and memory is back at the durable state after a failed batch. */
-  settle(): Promise<void> {
-    return this.group.settle();
+  /** Resolves once every write of this tab is durable (those handed over too), and memory is back at the durable state after a failed batch. */
+  async settle(): Promise<void> {
+    await this.forwards.settle();
+    await this.group.settle();
   }
 }

@@ -21,16 +21,22 @@ import { toStoreError, type StoreError } from '../../shared/errors';
 import { nextTask } from '../../shared/next-task';
 import { stage } from '../../shared/stages';
 import type { Replica } from './replica';
+import type { Outcome } from '../tabs/channel';
 
 /** Hops in a row that bring no other write before a writer is taken to be alone; then one hop per PROBE_EVERY batches. */
 const LONELY_HOPS = 4;
 const PROBE_EVERY = 16;
 
-/** A write committed in SQLite, waiting for its entry to be durable. */
-interface Waiting {
+/** A write committed in SQLite: its commit, entry, tables, and the forwarded writes it holds (announced with it). */
+interface Write {
   seq: number;
   entry: Uint8Array;
   tables: string[];
+  outcomes: Outcome[];
+}
+
+/** A write committed in SQLite, waiting for its entry to be durable. */
+interface Waiting extends Write {
   done: (error?: StoreError) => void;
 }
 
@@ -48,7 +54,7 @@ export class GroupCommit {
   constructor(
     private readonly replica: () => Replica,
     /** Called with each batch once durable (in order): bookkeeping and announcing. */
-    private readonly durable: (batch: readonly { seq: number; entry: Uint8Array; tables: string[] }[]) => void,
+    private readonly durable: (batch: readonly Write[]) => void,
   ) {}
 
   /**
@@ -56,7 +62,7 @@ export class GroupCommit {
    * what is queued; resolves once it is durable. `epoch` is the one the
    * write started under: if a batch failed since, it ran on lost state.
    */
-  add(write: { seq: number; entry: Uint8Array; tables: string[] }, epoch: number): Promise<void> {
+  add(write: Write, epoch: number): Promise<void> {
     if (epoch !== this.epoch || this.failure) return Promise.reject(this.failure ?? toStoreError('a batch this write ran on top of failed', 'PERSIST_FAILED'));
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...write, done: (error) => (error ? reject(error) : resolve()) });

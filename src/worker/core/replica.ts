@@ -230,7 +230,7 @@ export class Replica {
     await this.persistence.sweep(fold.seq);
   }
 
-  stats(durability: StoreStats['durability']): StoreStats {
+  stats(durability: StoreStats['durability']): Omit<StoreStats, 'forwardedWrites' | 'servedWrites'> {
     const { snapshotSeq, snapshotBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, catchUps } = this.counters;
     return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes: this.logBytes(), logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, catchUps, durability };
   }

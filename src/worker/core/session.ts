@@ -11,6 +11,7 @@ import type { PageRead } from '../../shared/layout-names';
 import { Mutex } from '../../shared/mutex';
 import { stage } from '../../shared/stages';
 import { Commits } from './commit';
+import { Forwarding } from './forwarding';
 import { Checkpoints } from '../features/checkpoints';
 import { appliedMigrations, checkMigrations, currentVersion, migrate, plan, type CheckedMigration } from '../features/migrations';
 import { RecoveryCopy, storageLost } from '../features/recovery-copy';
@@ -39,6 +40,8 @@ export class Session {
   readonly mutex = new Mutex();
   readonly commits = new Commits(this);
   readonly transactions = new Transactions(this, this.commits);
+  /** Writes handed to the tab holding the write lock, and other tabs' writes run here (forwarding.ts). */
+  readonly forwarding = new Forwarding(this, this.commits);
   /** The migrations this code knows, checked. */
   known: CheckedMigration[] = [];
   /** The database has migrations this code does not know: it may read, never write. */
@@ -196,6 +199,7 @@ export class Session {
         throw error;
       }
       const channel = new TabChannel(options.name, (poll) => this.commits.catchUp.heard(poll));
+      if (options.forwardWrites) this.forwarding.start(options.name, channel, this.known.at(-1)?.version ?? 0);
       const lease = new WriteLease(options.name, channel);
       lease.beforeLetGo = () => persistence.letGo(); // the OPFS log's access handle goes before the lock
       const replica = new Replica(sql, persistence, channel, lease, options.compactAfterBytes);
@@ -222,6 +226,7 @@ export class Session {
         }
       } catch (error) {
         this.closed = true;
+        this.forwarding.close();
         lease.close();
         channel.close();
         replica.close();
@@ -269,6 +274,7 @@ export class Session {
     const opened = this.opened;
     if (!opened) return;
     await opened.recovery.close();
+    this.forwarding.close();
     opened.lease.close();
     opened.channel.close();
     this.commits.catchUp.close();

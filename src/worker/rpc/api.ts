@@ -18,6 +18,7 @@ import { Session } from '../core/session';
 import { underWriteLock } from '../core/store-lock';
 import type { LoadSql } from '../sql/load-sql';
 import { holdWhileAlive } from './boundary';
+import type { ForwardedCall } from '../core/forwarding';
 
 /** Builds the API the worker exposes; `loadSql` supplies sql.js (from the page's wasm URL, if it gave one, else the worker entry's). */
 export function createWorkerApi(loadSql: LoadSql): WorkerApi {
@@ -40,7 +41,28 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
   const isShared = (sql: Sql) => (shared ??= credentials(sql) !== undefined);
 
   /** A write outside a transaction: its own transaction, refused while this code is older than the schema. */
-  const write = <T>(fn: (sql: Sql) => T) => commits.autocommit((engine) => (session.guardWrite(true), fn(engine)));
+  const guarded =
+    <T>(fn: (sql: Sql) => T) =>
+    (sql: Sql) => (session.guardWrite(true), fn(sql));
+  const write = <T>(fn: (sql: Sql) => T) => commits.autocommit(guarded(fn));
+
+  /** What a statement or a ledger write runs, here or for another tab that handed it over (core/forwarding.ts). */
+  const prepare = async (call: ForwardedCall): Promise<(sql: Sql) => unknown> => {
+    if (call?.kind === 'run' && typeof call.sql === 'string') return (sql) => sql.run(call.sql, call.params);
+    if (call?.kind !== 'ledger') throw new StoreError('INVALID_ARGUMENT', 'not a write that can be handed over');
+    const { op, args } = call;
+    const fn = (Object.hasOwn(ledgerOps, op) && !READ_OPS.has(op) ? ledgerOps[op] : undefined) as ((sql: Sql, ...a: unknown[]) => unknown) | undefined;
+    if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
+    if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
+    // On a shared ledger a write also queues its op for the server, in the same transaction, checked
+    // against the protocol (loaded since the open; a load that failed then is tried again here).
+    if (shared !== false) await loadOpChecks().catch(() => undefined);
+    return (sql) => (isSharedWrite(sql, op, isShared) ? record(sql, op, args) : fn(sql, ...args));
+  };
+  session.forwarding.prepare = prepare;
+  // What decides a handed-over write's effect: tabs hand writes over only to tabs running the same.
+  session.forwarding.code = [...Object.values(ledgerOps), record, isSharedWrite].map(String).join('\n');
+  const handOver = async <T>(call: ForwardedCall): Promise<T> => (await session.forwarding.write(call, guarded(await prepare(call)))) as T;
 
   return {
     ...createRecoveryApi(loadSql, underWriteLock),
@@ -84,7 +106,8 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
 
     async run(sql: string, params: SqlParams | undefined, txId?: number): Promise<RunResult> {
       if (txId !== undefined) return transactions.engineOf(txId, sql).run(sql, params);
-      return write((e) => e.run(sql, params));
+      if (typeof sql !== 'string') return write((e) => e.run(sql, params)); // refused there, as ever
+      return handOver<RunResult>({ kind: 'run', sql, params });
     },
 
     async tablesRead(sql: string): Promise<string[] | undefined> {
@@ -122,10 +145,7 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
       if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
       if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
       stage('commit:rpc-in');
-      // On a shared ledger a write also queues its op for the server, in the same transaction, checked
-      // against the protocol (loaded since the open; a load that failed then is tried again here).
-      if (shared !== false) await loadOpChecks().catch(() => undefined);
-      const result = await write((sql) => (isSharedWrite(sql, op, isShared) ? (record(sql, op, args) as LedgerResult<K>) : fn(sql, ...args)));
+      const result = await handOver<LedgerResult<K>>({ kind: 'ledger', op, args });
       stage('commit:rpc-out');
       return result;
     },
@@ -147,7 +167,7 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
     },
 
     async stats() {
-      return session.ready().stats(session.parts().options.durability);
+      return { ...session.ready().stats(session.parts().options.durability), ...session.forwarding.counts };
     },
 
     async close(): Promise<void> {

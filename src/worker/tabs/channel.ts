@@ -11,9 +11,20 @@
  * log, and a gap in what arrived sends a tab to the log.
  */
 import { StoreError } from '../../shared/errors';
+import type { Writer } from './forward-link';
 
-/** What tabs tell each other: a durable commit (with its log entry, unless it was a snapshot), or a wish for the write lock. */
-export type TabMessage = { type: 'commit'; seq: number; entry?: Uint8Array } | { type: 'want' };
+/** A forwarded write that committed, as its writer announces it: the sender's id for it, and its result. */
+export interface Outcome {
+  id: string;
+  result: unknown;
+}
+
+/**
+ * What tabs tell each other: a durable commit (with its log entry, unless it
+ * was a snapshot; who wrote it; the forwarded writes it holds), or a wish for
+ * the write lock.
+ */
+export type TabMessage = { type: 'commit'; seq: number; entry?: Uint8Array; by?: Writer; outcomes?: Outcome[] } | { type: 'want' };
 
 /** Checks the browser has what cross-tab safety needs; never runs silently unsafe. */
 export function checkTabSupport(): void {
@@ -35,6 +46,10 @@ export class TabChannel {
   private readonly received = new Map<number, Uint8Array>();
   /** Called when another tab asks for the write lock. */
   onWant: () => void = () => {};
+  /** Called with every announcement of another tab's commit, once its entry is kept (core/forwarding.ts). */
+  onCommit: (message: Extract<TabMessage, { type: 'commit' }>) => void = () => {};
+  /** Who this tab is, named in its announcements (set when forwarding is on). */
+  writer: Writer | undefined;
 
   /** `behind` is called when another tab may have committed: an announcement, or (`poll` true) the periodic poll. */
   constructor(name: string, behind: (poll: boolean) => void, pollMs = 1000) {
@@ -49,6 +64,7 @@ export class TabChannel {
         // Bounded: a tab busy elsewhere falls back to reading the log.
         if (this.received.size > 512) this.received.delete(this.received.keys().next().value!);
       }
+      this.onCommit(message);
       behind(false);
     };
     this.poll = setInterval(() => behind(true), pollMs);
@@ -69,9 +85,9 @@ export class TabChannel {
     return out;
   }
 
-  /** Tells the other tabs a commit is durable, with its log entry when it has one. */
-  announce(seq: number, entry?: Uint8Array): void {
-    this.post({ type: 'commit', seq, entry });
+  /** Tells the other tabs a commit is durable, with its log entry when it has one, and the forwarded writes it holds. */
+  announce(seq: number, entry?: Uint8Array, outcomes?: Outcome[]): void {
+    this.post({ type: 'commit', seq, entry, by: this.writer, outcomes: outcomes?.length ? outcomes : undefined });
   }
 
   /** Tells the holder of the write lock that this tab waits for it. */

@@ -1,0 +1,156 @@
+/**
+ * Write forwarding: a tab that does not hold the write lock hands a write
+ * to the tab that does. Its caller still hears "done" only once the write
+ * is durable and seen by its own tab; its calls keep their order; and a
+ * write handed to a tab that dies before answering commits exactly once.
+ */
+import type { Page } from '@playwright/test';
+import { expect, gotoHarness, test } from './fixtures';
+import { injectIntoWorkers, switchWorkers } from './worker-faults';
+
+/**
+ * In the writer's worker: `drop-outcomes` drops its announcements of commits
+ * that hold handed-over writes (and its direct answers), `deaf` drops the
+ * writes handed to it. Either way the sender hears nothing until the writer
+ * is gone.
+ */
+function forwardingFaults(): void {
+  let mode = 'normal';
+  const control = new BroadcastChannel('e2e-faults');
+  control.onmessage = (event: MessageEvent<{ forwarding?: string; ackId?: string }>) => {
+    if (!event.data?.forwarding) return;
+    mode = event.data.forwarding;
+    control.postMessage({ ack: event.data.ackId });
+  };
+  const Native = self.BroadcastChannel;
+  self.BroadcastChannel = class extends Native {
+    override postMessage(message: unknown): void {
+      const m = message as { type?: string; outcomes?: unknown } | null;
+      if (mode === 'drop-outcomes' && (m?.outcomes || ['done', 'failed', 'declined'].includes(String(m?.type)))) return;
+      super.postMessage(message);
+    }
+    override set onmessage(fn: ((this: BroadcastChannel, event: MessageEvent) => unknown) | null) {
+      super.onmessage = fn && ((event: MessageEvent) => (mode === 'deaf' && (event.data as { type?: string })?.type === 'forward' ? undefined : fn.call(this, event)));
+    }
+    override get onmessage(): ((this: BroadcastChannel, event: MessageEvent) => unknown) | null {
+      return super.onmessage;
+    }
+  };
+}
+
+async function open(page: Page, name: string): Promise<void> {
+  await page.evaluate(async (name) => {
+    window.stores[name] = await window.pacioli.openStore({ name });
+  }, name);
+}
+
+/** Tab `writer` writes (and so holds the lock); tab `sender` runs `sql` right after it hears that commit. Returns the pending call's handle. */
+async function writeRightAfter(writer: Page, sender: Page, name: string, sql: string): Promise<void> {
+  await sender.evaluate((name) => {
+    const channel = new BroadcastChannel(`pacioli:${name}`);
+    window.handed = new Promise((resolve) => {
+      channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
+        if (event.data?.type !== 'commit') return;
+        channel.close();
+        resolve(undefined);
+      };
+    });
+  }, name);
+  await writer.evaluate((name) => window.stores[name]!.run('INSERT INTO t(x) VALUES (?)', [`writer ${Math.random()}`]), name);
+  await sender.evaluate(
+    ({ name, sql }) => {
+      window.result = window.handed!.then(() => window.stores[name]!.run(sql)).then(
+        (value) => ({ ok: true, value: { changes: value.changes, rowid: Number(value.lastInsertRowid) } }),
+        (error: { code?: string; message?: string }) => ({ ok: false, code: error.code, message: error.message }),
+      );
+    },
+    { name, sql },
+  );
+}
+
+declare global {
+  interface Window {
+    handed?: Promise<unknown>;
+    result?: Promise<{ ok: boolean; value?: { changes: number; rowid: number }; code?: string; message?: string }>;
+  }
+}
+
+const rows = (p: Page, name: string, x: string) => p.evaluate(async ({ name, x }) => Number((await window.stores[name]!.query<{ n: number }>('SELECT count(*) AS n FROM t WHERE x = ?', [x]))[0]!.n), { name, x });
+const stats = (p: Page, name: string) => p.evaluate((name) => window.stores[name]!.stats(), name);
+const settledWithin = (p: Page, ms: number) => p.evaluate((ms) => Promise.race([window.result!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]), ms);
+
+test('a write made while another tab holds the lock is run by that tab, and its caller sees it at once', async ({ harness }) => {
+  const other = await harness.context().newPage();
+  await gotoHarness(other);
+  for (const p of [harness, other]) await open(p, 'fw');
+  await harness.evaluate(() => window.stores.fw!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT UNIQUE)'));
+  await writeRightAfter(harness, other, 'fw', `INSERT INTO t(x) VALUES ('sent')`);
+  const result = await other.evaluate(() => window.result!);
+  expect(result.ok).toBe(true);
+  expect(await rows(other, 'fw', 'sent')).toBe(1); // seen by its own tab as soon as the caller heard "done"
+  expect((await stats(other, 'fw')).forwardedWrites).toBe(1);
+  expect((await stats(harness, 'fw')).servedWrites).toBe(1);
+  const rowid = await harness.evaluate(async () => Number((await window.stores.fw!.query<{ id: number }>(`SELECT id FROM t WHERE x = 'sent'`))[0]!.id));
+  expect(result.value).toEqual({ changes: 1, rowid });
+  // A failure of the write itself comes back as it would have here, and nothing is written.
+  await writeRightAfter(harness, other, 'fw', `INSERT INTO t(x) VALUES ('sent')`);
+  expect(await other.evaluate(() => window.result!)).toMatchObject({ ok: false, code: 'CONSTRAINT' });
+  expect((await stats(other, 'fw')).forwardedWrites).toBe(2);
+  expect(await rows(harness, 'fw', 'sent')).toBe(1);
+});
+
+test('calls of a tab keep their order across writes it hands over', async ({ harness }) => {
+  const other = await harness.context().newPage();
+  await gotoHarness(other);
+  for (const p of [harness, other]) await open(p, 'order');
+  await harness.evaluate(() => window.stores.order!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)'));
+  await writeRightAfter(harness, other, 'order', `INSERT INTO t(x) VALUES ('first')`);
+  const seen = await other.evaluate(async () => {
+    await window.result;
+    const store = window.stores.order!;
+    // Not awaited one by one: each call must still see every call made before it.
+    const writes = ['a', 'b', 'c'].map((x) => store.run('INSERT INTO t(x) VALUES (?)', [x]));
+    const read = store.query<{ x: string }>(`SELECT x FROM t WHERE x IN ('a','b','c') ORDER BY id`);
+    await Promise.all(writes);
+    return (await read).map((r) => r.x).join('');
+  });
+  expect(seen).toBe('abc');
+  expect((await stats(other, 'order')).forwardedWrites).toBeGreaterThanOrEqual(1);
+});
+
+for (const fault of ['drop-outcomes', 'deaf'] as const) {
+  const what = fault === 'deaf' ? 'before running it' : 'after committing it, before answering';
+  test(`a write handed to a tab that dies ${what} commits exactly once`, async ({ browser }) => {
+    const context = await browser.newContext();
+    try {
+      const writer = await context.newPage();
+      await injectIntoWorkers(writer, forwardingFaults, undefined);
+      await gotoHarness(writer);
+      const sender = await context.newPage();
+      await gotoHarness(sender);
+      for (const p of [writer, sender]) await open(p, 'dies');
+      await writer.evaluate(() => window.stores.dies!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)'));
+      // One write handed over as usual first: the record of handed-over writes exists from here on.
+      await writeRightAfter(writer, sender, 'dies', `INSERT INTO t(x) VALUES ('warm')`);
+      expect((await sender.evaluate(() => window.result!)).ok).toBe(true);
+      await switchWorkers(writer, { forwarding: fault });
+      await writeRightAfter(writer, sender, 'dies', `INSERT INTO t(x) VALUES ('once')`);
+      if (fault === 'drop-outcomes') await expect.poll(() => rows(writer, 'dies', 'once')).toBe(1);
+      // The writer lives and says nothing: the sender waits (it took no lock of its own: the write is out of its hands).
+      expect(await settledWithin(sender, 500)).toBe(false);
+      await writer.close();
+      const result = await sender.evaluate(() => window.result!);
+      expect(result.ok).toBe(true);
+      expect(await rows(sender, 'dies', 'once')).toBe(1);
+      const rowid = await sender.evaluate(async () => Number((await window.stores.dies!.query<{ id: number }>(`SELECT id FROM t WHERE x = 'once'`))[0]!.id));
+      expect(result.value).toEqual({ changes: 1, rowid });
+      // And after a reload, from what is durable.
+      const fresh = await context.newPage();
+      await gotoHarness(fresh);
+      await open(fresh, 'dies');
+      expect(await rows(fresh, 'dies', 'once')).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+}

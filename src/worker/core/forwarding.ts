@@ -1,0 +1,249 @@
+/**
+ * Write forwarding. A tab that does not hold the store's write lock hands a
+ * write to the tab that does, which runs it with its own writes, in its own
+ * group commit. Taking the lock in turns, four busy tabs spent most of each
+ * turn catching up and proving themselves current (tabs/lease.ts); with
+ * forwarding, one tab writes for all of them, and the others only take in
+ * its commits.
+ *
+ * What a write's caller is promised stays as it is: "done" only once its
+ * change is durable, and its own tab sees the change before the caller
+ * hears of it. What forwarding adds is the case where the writing tab dies
+ * with a handed-over write: it may have committed it or not, and cannot
+ * say. So the write's id is committed with it (outcomes.ts), and the sender,
+ * once it knows the writer is gone (its liveness lock, tabs/forward-link.ts),
+ * runs the write itself under the lock through the same `once`: a write
+ * already committed is not run again, and its recorded result is the answer.
+ *
+ * A write is handed over only when another tab announced a commit a moment
+ * ago (so it likely still holds the lock) and runs the same code (`codeKey`:
+ * the ledger's operations and the schema version this tab knows). The
+ * writer refuses it when it no longer holds the lock, or past the
+ * sender's deadline; the sender then takes the lock itself, as without
+ * forwarding. Transactions and sync steps always take the lock themselves.
+ */
+import { isStoreError, StoreError, toStoreError, type ErrorCode } from '../../shared/errors';
+import type { Sql } from '../../shared/types';
+import type { TabChannel, TabMessage } from '../tabs/channel';
+import { ForwardLink, type ForwardedCall, type InboxMessage, type Writer } from '../tabs/forward-link';
+import type { Commits } from './commit';
+import { once } from './outcomes';
+
+export type { ForwardedCall };
+import type { Session } from './session';
+
+/** Bumped whenever what tabs send each other changes: tabs on different versions never forward. */
+const PROTOCOL = 1;
+/** Hand a write over only to a tab that announced a commit this recently: it keeps the lock 100 ms after its last write (lease.ts). */
+const FRESH_MS = 80;
+/** After the deadline the writer refuses a write it has not started; this long after, the sender stops waiting for its answer. */
+const GRACE_MS = 50;
+/** Failures of the write itself, the same in any tab; anything else (the writer's storage, its lock, its schema) makes the sender run it. */
+const THE_WRITES_OWN: ReadonlySet<ErrorCode> = new Set(['CONSTRAINT', 'SQL_ERROR', 'INVALID_ARGUMENT', 'NOT_FOUND', 'INSUFFICIENT_FUNDS', 'FORBIDDEN']);
+
+/** How a handed-over write went, as far as the sender knows. */
+type Answer = { kind: 'committed'; seq: number; result: unknown } | { kind: 'failed'; error: StoreError } | { kind: 'declined' } | { kind: 'gone' } | { kind: 'late' };
+
+/** Past the sender's deadline, the writer runs nothing of it. */
+class PastDeadline extends Error {}
+
+export class Forwarding {
+  private link: ForwardLink | undefined;
+  private key = '';
+  /** The tab that announced the latest commit of another tab, and when. */
+  private writer: (Writer & { at: number }) | undefined;
+  private readonly waiting = new Map<string, (answer: Answer) => void>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The latest write handed over, until its answer comes. */
+  private lastSent: string | undefined;
+  /** Answers are concluded one at a time (conclude), in the order they came. */
+  private concluding: Promise<unknown> = Promise.resolve();
+  private preparing: Promise<unknown> = Promise.resolve();
+  /** Writes this tab took from each other tab lately, to judge a handed-over write's `after` (bounded). */
+  private readonly taken = new Map<string, true>();
+  readonly counts = { forwardedWrites: 0, servedWrites: 0 };
+
+  constructor(
+    private readonly session: Session,
+    private readonly commits: Commits,
+  ) {}
+
+  /**
+   * How this tab runs a handed-over call: what `api.ts` would run for it
+   * (checked there as its own calls are), and the source of the code that
+   * decides what a ledger operation writes.
+   */
+  prepare: (call: ForwardedCall) => Promise<(sql: Sql) => unknown> = () => Promise.reject(new StoreError('INTERNAL', 'forwarding is not set up'));
+  code = '';
+
+  /** At open, once the store's channel exists. */
+  start(name: string, channel: TabChannel, schemaVersion: number): void {
+    this.link = new ForwardLink(name, (message) => this.fromInbox(message));
+    this.key = `${PROTOCOL}:${schemaVersion}:${checksum(this.code)}`;
+    channel.writer = { tab: this.link.tab, key: this.key };
+    channel.onCommit = (message) => this.heard(message);
+  }
+
+  /**
+   * Runs a write: handed to the tab holding the lock where one is writing,
+   * else here (`fn`, through the commit path). Resolves once durable and
+   * taken in by this tab. The choice is made in this tab's turn, so the
+   * tab's calls keep their order: the writer runs handed-over writes in the
+   * order they were sent, and this tab's later calls wait for their answers.
+   */
+  write<T>(call: ForwardedCall, fn: (sql: Sql) => T): Promise<T> {
+    return this.commits.autocommit(fn, () => {
+      const to = this.target();
+      if (!to) return undefined;
+      this.session.guardWrite(true); // as the write would here
+      const handed = this.handOver(to, call, fn);
+      this.inFlight.add(handed);
+      void handed.catch(() => undefined).finally(() => this.inFlight.delete(handed));
+      return handed;
+    });
+  }
+
+  /** Resolves once every write this tab handed over has its answer and is taken in (or was run here after all). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  close(): void {
+    this.link?.close();
+  }
+
+  private target(): Writer | undefined {
+    const { link, writer } = this;
+    if (!link || !writer || writer.tab === link.tab || writer.key !== this.key) return undefined;
+    if (performance.now() - writer.at > FRESH_MS || this.session.lease().held() !== undefined) return undefined;
+    return writer;
+  }
+
+  /** Sends the write, and concludes once its answer comes: the answers are dealt with one at a time, in the order they came. */
+  private handOver<T>(to: Writer, call: ForwardedCall, fn: (sql: Sql) => T): Promise<T> {
+    const link = this.link!;
+    const id = crypto.randomUUID();
+    const deadline = Date.now() + this.session.lockWaitMs();
+    // The previous write handed over and not yet answered: the writer refuses this one unless it took that one.
+    const after = this.lastSent;
+    this.lastSent = id;
+    const answer = new Promise<Answer>((resolve) => this.waiting.set(id, resolve));
+    const timer = setTimeout(() => this.waiting.get(id)?.({ kind: 'late' }), deadline - Date.now() + GRACE_MS);
+    void link.gone(to.tab).then(() => this.waiting.get(id)?.({ kind: 'gone' }));
+    link.send(to.tab, { type: 'forward', id, from: link.tab, key: this.key, call, deadline, after });
+    return answer.then((got) => {
+      clearTimeout(timer);
+      this.waiting.delete(id);
+      if (this.lastSent === id) this.lastSent = undefined;
+      return this.oneAtATime(() => this.conclude(id, got, fn));
+    });
+  }
+
+  private async conclude<T>(id: string, got: Answer, fn: (sql: Sql) => T): Promise<T> {
+    const runHere = () => this.commits.autocommitHandedBack((sql) => once(sql, id, () => fn(sql), false).result);
+    switch (got.kind) {
+      case 'committed':
+        this.counts.forwardedWrites++;
+        await this.takenIn(got.seq);
+        return got.result as T;
+      case 'failed':
+        this.counts.forwardedWrites++;
+        throw got.error;
+      case 'declined':
+        return runHere(); // never run there: as if it had never been handed over
+      default:
+        // Gone, or silent past the deadline: it may have committed the write. Only under the lock,
+        // which it held, is that known; a `BUSY` here says nothing about the write, so wait on.
+        for (;;) {
+          try {
+            return await runHere();
+          } catch (error) {
+            if (!isStoreError(error, 'BUSY')) throw error;
+          }
+        }
+    }
+  }
+
+  private oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.concluding.then(fn);
+    this.concluding = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * The write committed as `seq`: this tab takes it in before its caller
+   * hears "done" (reads right after see it). Not in the tab's turn: every
+   * call after the handed-over write waits for it there (`settle`).
+   */
+  private async takenIn(seq: number): Promise<void> {
+    const replica = this.session.ready();
+    if (replica.seq < seq) await replica.catchUp(); // from the announcements, or the log
+    if (replica.seq < seq) await replica.refresh();
+  }
+
+  /** Another tab's announcement: who writes now, and which of this tab's handed-over writes committed. */
+  private heard(message: Extract<TabMessage, { type: 'commit' }>): void {
+    if (message.by && typeof message.by.tab === 'string') this.writer = { tab: message.by.tab, key: String(message.by.key), at: performance.now() };
+    for (const outcome of message.outcomes ?? []) this.waiting.get(outcome.id)?.({ kind: 'committed', seq: message.seq, result: outcome.result });
+  }
+
+  private fromInbox(message: InboxMessage): void {
+    if (message.type === 'forward') {
+      void this.serve(message);
+      return;
+    }
+    const answer = this.waiting.get(message.id);
+    if (!answer) return;
+    if (message.type === 'declined') answer({ kind: 'declined' });
+    else if (message.type === 'done') answer({ kind: 'committed', seq: message.seq, result: message.result });
+    else answer({ kind: 'failed', error: new StoreError(message.error.code, message.error.message, { sqliteCode: message.error.sqliteCode }) });
+  }
+
+  /** Runs another tab's write, holding the lock: its outcome goes out with the commit's announcement. */
+  private async serve(request: Extract<InboxMessage, { type: 'forward' }>): Promise<void> {
+    const link = this.link!;
+    const { id, from, deadline } = request;
+    const reply = (message: InboxMessage) => link.send(from, message);
+    const decline = (reason: string) => reply({ type: 'declined', id, reason });
+    if (request.key !== this.key) return decline('this tab runs other code');
+    if (this.session.lease().held() === undefined) return decline('this tab no longer holds the write lock');
+    if (!(Date.now() < deadline)) return decline('past its deadline');
+    // The sender's earlier write, still unanswered when it sent this one, must run first: here (taken), or nowhere.
+    if (request.after !== undefined && !this.taken.has(request.after)) return decline('it came after a write this tab did not take');
+    this.taken.set(id, true);
+    if (this.taken.size > 4096) this.taken.delete(this.taken.keys().next().value!);
+    let replayed = false;
+    try {
+      // In the order they came, whatever each takes to prepare: the sender's calls keep their order.
+      const prepared = this.preparing.then(() => this.prepare(request.call));
+      this.preparing = prepared.catch(() => undefined);
+      const run = await prepared;
+      const result = await this.commits.autocommit((sql) => {
+        if (!(Date.now() < deadline)) throw new PastDeadline(); // decided before anything runs: the sender counts on it
+        this.session.guardWrite(true);
+        const done = once(sql, id, () => run(sql), true);
+        replayed = done.replayed;
+        if (!done.replayed) this.commits.noteOutcome({ id, result: done.result });
+        return done.result;
+      });
+      this.counts.servedWrites++;
+      // Committed before: no commit now, so no announcement carries it.
+      if (replayed) reply({ type: 'done', id, seq: this.session.ready().seq, result });
+    } catch (error) {
+      if (error instanceof PastDeadline) return decline('past its deadline');
+      const failure = toStoreError(error);
+      if (THE_WRITES_OWN.has(failure.code) && failure.sqliteCode !== 'SQLITE_NOMEM') {
+        reply({ type: 'failed', id, error: { code: failure.code, message: failure.message, sqliteCode: failure.sqliteCode } });
+      } else {
+        decline(failure.message);
+      }
+    }
+  }
+}
+
+/** A short checksum of `text` (FNV-1a): only compared for equality between tabs. */
+function checksum(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
+}
