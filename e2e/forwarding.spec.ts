@@ -154,3 +154,36 @@ for (const fault of ['drop-outcomes', 'deaf'] as const) {
     }
   });
 }
+
+test('a ledger transfer handed over returns its receipt, and a backup taken after it restores', async ({ harness }) => {
+  const other = await harness.context().newPage();
+  await gotoHarness(other);
+  for (const p of [harness, other]) {
+    await p.evaluate(async () => {
+      window.ledger = await window.pacioli.openLedger({ name: 'fwledger' });
+    });
+  }
+  await harness.evaluate(async () => {
+    await window.ledger!.createPlayer('alice', 100n);
+    await window.ledger!.createPlayer('bob', 0n);
+  });
+  await other.evaluate(() => {
+    const channel = new BroadcastChannel('pacioli:fwledger');
+    window.handed = new Promise((resolve) => (channel.onmessage = () => (channel.close(), resolve(undefined))));
+  });
+  await harness.evaluate(() => window.ledger!.setBalance('bob', 0n)); // holds the lock, and announces it
+  const receipt = await other.evaluate(async () => {
+    await window.handed;
+    const r = await window.ledger!.transfer('alice', 'bob', 30n);
+    return { id: r.id, replayed: r.replayed, bob: String(await window.ledger!.getBalance('bob')), handed: (await window.ledger!.store.stats()).forwardedWrites };
+  });
+  expect(receipt).toMatchObject({ replayed: false, bob: '30', handed: 1 });
+  expect(typeof receipt.id).toBe('string');
+  // The store now holds the record of handed-over writes beside the ledger's tables: its backups still restore.
+  const restored = await harness.evaluate(async () => {
+    const store = window.ledger!.store;
+    await store.restoreBackup(await store.exportBackup());
+    return String(await window.ledger!.getBalance('bob'));
+  });
+  expect(restored).toBe('30');
+});

@@ -14,8 +14,7 @@
  * applying a write twice.
  */
 import type { Sql, SqlValue } from '../../shared/types';
-
-export const OUTCOMES_TABLE = 'pacioli_outcomes';
+import { OUTCOMES_TABLE } from '../sql/internal-tables';
 
 /** How long an outcome is kept: far longer than any sender waits for its answer (it waits only while the writer lives). */
 const KEEP_MS = 24 * 60 * 60 * 1000;

@@ -12,6 +12,7 @@ import { contentDigest, MANIFEST_TABLE } from './backup-digest';
 
 export { MANIFEST_TABLE };
 import { Engine } from '../sql/engine';
+import { OUTCOMES_TABLE } from '../sql/internal-tables';
 import { hex, sha256Hex } from '../../shared/hash';
 import { appliedMigrations, CREATE_TABLE, migrate, type CheckedMigration } from './migrations';
 import type { SqlJs } from '../sql/sqljs';
@@ -89,7 +90,8 @@ function reader(db: Database): Pick<Sql, 'query'> {
   };
 }
 
-const SCHEMA_SQL = `SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name <> '${MANIFEST_TABLE}' AND name NOT LIKE 'sqlite\\_autoindex%' ESCAPE '\\' ORDER BY type, name`;
+// The store's own record of handed-over writes is no part of the app's schema: a store has it once a tab handed one over.
+const SCHEMA_SQL = `SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT IN ('${MANIFEST_TABLE}', '${OUTCOMES_TABLE}') AND name NOT LIKE 'sqlite\\_autoindex%' ESCAPE '\\' ORDER BY type, name`;
 
 function normalise(rows: readonly (readonly unknown[])[]): string[] {
   return rows.map((r) => r.map((v) => String(v ?? '').replace(/\s+/g, ' ').trim()).join(' | '));
