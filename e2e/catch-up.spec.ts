@@ -8,6 +8,7 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, gotoHarness, test } from './fixtures';
+import { injectIntoWorkers } from './worker-faults';
 
 async function twoTabs(page: Page, name: string): Promise<[Page, Page]> {
   const other = await page.context().newPage();
@@ -41,25 +42,57 @@ test('an idle tab takes in a burst of another tab’s commits in a few batches, 
   expect(batches).toBeLessThan(50);
 });
 
+/**
+ * In the store's worker: once its own listener has taken an announcement of
+ * another tab's commit, tells the test so (on `e2e-faults`). Only then does
+ * the test know the worker heard it: a page and its worker get a
+ * BroadcastChannel message independently, in either order.
+ */
+function reportHeard(): void {
+  const report = new BroadcastChannel('e2e-faults');
+  const Native = self.BroadcastChannel;
+  self.BroadcastChannel = class extends Native {
+    override set onmessage(fn: ((this: BroadcastChannel, event: MessageEvent) => unknown) | null) {
+      super.onmessage =
+        fn &&
+        ((event: MessageEvent) => {
+          const result = fn.call(this, event);
+          const data = event.data as { type?: string; seq?: number } | null;
+          if (data?.type === 'commit') report.postMessage({ heard: data.seq });
+          return result;
+        });
+    }
+    override get onmessage(): ((this: BroadcastChannel, event: MessageEvent) => unknown) | null {
+      return super.onmessage;
+    }
+  };
+}
+
 test('a plain read applies what its tab has heard of before it answers', async ({ harness }) => {
-  const [a, b] = await twoTabs(harness, 'heard');
-  await a.evaluate(() => window.stores.heard!.run('CREATE TABLE t(x INTEGER)'));
+  const b = await harness.context().newPage();
+  await injectIntoWorkers(b, reportHeard, undefined);
+  await gotoHarness(b);
+  for (const p of [harness, b]) {
+    await p.evaluate(async () => {
+      window.stores.heard = await window.pacioli.openStore({ name: 'heard', compactAfterBytes: 64 * 1024 * 1024 });
+    });
+  }
+  await harness.evaluate(() => window.stores.heard!.run('CREATE TABLE t(x INTEGER)'));
   await expect.poll(() => b.evaluate(async () => (await window.stores.heard!.stats()).seq)).toBe(1);
-  // The page listens on the store's own channel: when it hears tab a's announcement, its worker has
-  // heard it too (same message, same moment), and a read issued then must already see the row, though
-  // the idle tab's batched catch-up has not run yet.
+  // As soon as tab b's worker has heard tab a's announcement (it says so), a read must already see the
+  // row, though the idle tab's batched catch-up (20 ms later) has not run yet.
   const seen = b.evaluate(
     () =>
       new Promise<number>((resolve) => {
-        const channel = new BroadcastChannel('pacioli:heard');
-        channel.onmessage = async (event: MessageEvent<{ type?: string; seq?: number }>) => {
-          if (event.data?.type !== 'commit' || event.data.seq !== 2) return;
+        const channel = new BroadcastChannel('e2e-faults');
+        channel.onmessage = async (event: MessageEvent<{ heard?: number }>) => {
+          if (event.data?.heard !== 2) return;
           channel.close();
           resolve(Number((await window.stores.heard!.query<{ n: number }>('SELECT count(*) AS n FROM t'))[0]!.n));
         };
       }),
   );
   await b.waitForTimeout(50); // the listener is in place
-  await a.evaluate(() => window.stores.heard!.run('INSERT INTO t VALUES (1)'));
+  await harness.evaluate(() => window.stores.heard!.run('INSERT INTO t VALUES (1)'));
   expect(await seen).toBe(1);
 });

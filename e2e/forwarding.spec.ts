@@ -44,33 +44,57 @@ async function open(page: Page, name: string): Promise<void> {
   }, name);
 }
 
-/** Tab `writer` writes (and so holds the lock); tab `sender` runs `sql` right after it hears that commit. Returns the pending call's handle. */
-async function writeRightAfter(writer: Page, sender: Page, name: string, sql: string): Promise<void> {
-  await sender.evaluate((name) => {
-    const channel = new BroadcastChannel(`pacioli:${name}`);
-    window.handed = new Promise((resolve) => {
-      channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
-        if (event.data?.type !== 'commit') return;
-        channel.close();
-        resolve(undefined);
-      };
-    });
-  }, name);
-  await writer.evaluate((name) => window.stores[name]!.run('INSERT INTO t(x) VALUES (?)', [`writer ${Math.random()}`]), name);
-  await sender.evaluate(
-    ({ name, sql }) => {
-      window.result = window.handed!.then(() => window.stores[name]!.run(sql)).then(
-        (value) => ({ ok: true, value: { changes: value.changes, rowid: Number(value.lastInsertRowid) } }),
-        (error: { code?: string; message?: string }) => ({ ok: false, code: error.code, message: error.message }),
-      );
+/**
+ * Tab `writer` keeps writing (so it holds the lock and announces commit
+ * after commit) until `stopWriting`; tab `sender` runs `sql` once it has
+ * heard a few of those commits. Whether the sender's worker hands the write
+ * over depends on what that worker heard, not its page: a steady stream of
+ * commits leaves no doubt.
+ */
+async function whileWriting(writer: Page, sender: Page, name: string, sql: string, kind: 'sql' | 'ledger' = 'sql'): Promise<void> {
+  await writer.evaluate(
+    ({ name, kind }) => {
+      window.writing = true;
+      window.writerLoop = (async () => {
+        while (window.writing) {
+          if (kind === 'ledger') await window.ledger!.setBalance('carol', BigInt(Math.floor(Math.random() * 100)));
+          else await window.stores[name]!.run('INSERT INTO t(x) VALUES (?)', [`writer ${Math.random()}`]);
+        }
+      })();
     },
-    { name, sql },
+    { name, kind },
+  );
+  await sender.evaluate(
+    ({ name, sql, kind }) =>
+      new Promise<void>((started) => {
+        const channel = new BroadcastChannel(`pacioli:${name}`);
+        let heard = 0;
+        channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
+          if (event.data?.type !== 'commit' || ++heard < 3) return;
+          channel.close();
+          const call = kind === 'ledger' ? window.ledger!.transfer('alice', 'bob', 30n).then((r) => ({ changes: 0, lastInsertRowid: r.id })) : window.stores[name]!.run(sql);
+          window.result = call.then(
+            (value) => ({ ok: true, value: { changes: value.changes, rowid: Number(value.lastInsertRowid) } }),
+            (error: { code?: string; message?: string }) => ({ ok: false, code: error.code, message: error.message }),
+          );
+          started();
+        };
+      }),
+    { name, sql, kind },
   );
 }
+
+const stopWriting = (writer: Page) =>
+  writer.evaluate(async () => {
+    window.writing = false;
+    await window.writerLoop;
+  });
 
 declare global {
   interface Window {
     handed?: Promise<unknown>;
+    writing?: boolean;
+    writerLoop?: Promise<void>;
     result?: Promise<{ ok: boolean; value?: { changes: number; rowid: number }; code?: string; message?: string }>;
   }
 }
@@ -84,8 +108,9 @@ test('a write made while another tab holds the lock is run by that tab, and its 
   await gotoHarness(other);
   for (const p of [harness, other]) await open(p, 'fw');
   await harness.evaluate(() => window.stores.fw!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT UNIQUE)'));
-  await writeRightAfter(harness, other, 'fw', `INSERT INTO t(x) VALUES ('sent')`);
+  await whileWriting(harness, other, 'fw', `INSERT INTO t(x) VALUES ('sent')`);
   const result = await other.evaluate(() => window.result!);
+  await stopWriting(harness);
   expect(result.ok).toBe(true);
   expect(await rows(other, 'fw', 'sent')).toBe(1); // seen by its own tab as soon as the caller heard "done"
   expect((await stats(other, 'fw')).forwardedWrites).toBe(1);
@@ -93,8 +118,10 @@ test('a write made while another tab holds the lock is run by that tab, and its 
   const rowid = await harness.evaluate(async () => Number((await window.stores.fw!.query<{ id: number }>(`SELECT id FROM t WHERE x = 'sent'`))[0]!.id));
   expect(result.value).toEqual({ changes: 1, rowid });
   // A failure of the write itself comes back as it would have here, and nothing is written.
-  await writeRightAfter(harness, other, 'fw', `INSERT INTO t(x) VALUES ('sent')`);
-  expect(await other.evaluate(() => window.result!)).toMatchObject({ ok: false, code: 'CONSTRAINT' });
+  await whileWriting(harness, other, 'fw', `INSERT INTO t(x) VALUES ('sent')`);
+  const failed = await other.evaluate(() => window.result!);
+  await stopWriting(harness);
+  expect(failed).toMatchObject({ ok: false, code: 'CONSTRAINT' });
   expect((await stats(other, 'fw')).forwardedWrites).toBe(2);
   expect(await rows(harness, 'fw', 'sent')).toBe(1);
 });
@@ -104,17 +131,17 @@ test('calls of a tab keep their order across writes it hands over', async ({ har
   await gotoHarness(other);
   for (const p of [harness, other]) await open(p, 'order');
   await harness.evaluate(() => window.stores.order!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)'));
-  await writeRightAfter(harness, other, 'order', `INSERT INTO t(x) VALUES ('first')`);
+  await whileWriting(harness, other, 'order', `INSERT INTO t(x) VALUES ('first')`);
   const seen = await other.evaluate(async () => {
-    await window.result;
     const store = window.stores.order!;
-    // Not awaited one by one: each call must still see every call made before it.
+    // Made while the first is still out, not awaited one by one: each call must still see every call made before it.
     const writes = ['a', 'b', 'c'].map((x) => store.run('INSERT INTO t(x) VALUES (?)', [x]));
-    const read = store.query<{ x: string }>(`SELECT x FROM t WHERE x IN ('a','b','c') ORDER BY id`);
-    await Promise.all(writes);
-    return (await read).map((r) => r.x).join('');
+    const read = store.query<{ x: string }>(`SELECT x FROM t WHERE x IN ('first','a','b','c') ORDER BY id`);
+    await Promise.all([window.result, ...writes]);
+    return (await read).map((r) => r.x).join(' ');
   });
-  expect(seen).toBe('abc');
+  await stopWriting(harness);
+  expect(seen).toBe('first a b c');
   expect((await stats(other, 'order')).forwardedWrites).toBeGreaterThanOrEqual(1);
 });
 
@@ -130,12 +157,10 @@ for (const fault of ['drop-outcomes', 'deaf'] as const) {
       await gotoHarness(sender);
       for (const p of [writer, sender]) await open(p, 'dies');
       await writer.evaluate(() => window.stores.dies!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)'));
-      // One write handed over as usual first: the record of handed-over writes exists from here on.
-      await writeRightAfter(writer, sender, 'dies', `INSERT INTO t(x) VALUES ('warm')`);
-      expect((await sender.evaluate(() => window.result!)).ok).toBe(true);
       await switchWorkers(writer, { forwarding: fault });
-      await writeRightAfter(writer, sender, 'dies', `INSERT INTO t(x) VALUES ('once')`);
+      await whileWriting(writer, sender, 'dies', `INSERT INTO t(x) VALUES ('once')`);
       if (fault === 'drop-outcomes') await expect.poll(() => rows(writer, 'dies', 'once')).toBe(1);
+      await stopWriting(writer);
       // The writer lives and says nothing: the sender waits (it took no lock of its own: the write is out of its hands).
       expect(await settledWithin(sender, 500)).toBe(false);
       await writer.close();
@@ -166,19 +191,14 @@ test('a ledger transfer handed over returns its receipt, and a backup taken afte
   await harness.evaluate(async () => {
     await window.ledger!.createPlayer('alice', 100n);
     await window.ledger!.createPlayer('bob', 0n);
+    await window.ledger!.createPlayer('carol', 0n);
   });
-  await other.evaluate(() => {
-    const channel = new BroadcastChannel('pacioli:fwledger');
-    window.handed = new Promise((resolve) => (channel.onmessage = () => (channel.close(), resolve(undefined))));
-  });
-  await harness.evaluate(() => window.ledger!.setBalance('bob', 0n)); // holds the lock, and announces it
-  const receipt = await other.evaluate(async () => {
-    await window.handed;
-    const r = await window.ledger!.transfer('alice', 'bob', 30n);
-    return { id: r.id, replayed: r.replayed, bob: String(await window.ledger!.getBalance('bob')), handed: (await window.ledger!.store.stats()).forwardedWrites };
-  });
-  expect(receipt).toMatchObject({ replayed: false, bob: '30', handed: 1 });
-  expect(typeof receipt.id).toBe('string');
+  await whileWriting(harness, other, 'fwledger', '', 'ledger');
+  const result = await other.evaluate(() => window.result!);
+  await stopWriting(harness);
+  expect(result.ok).toBe(true);
+  const after = await other.evaluate(async () => ({ bob: String(await window.ledger!.getBalance('bob')), handed: (await window.ledger!.store.stats()).forwardedWrites }));
+  expect(after).toEqual({ bob: '30', handed: 1 });
   // The store now holds the record of handed-over writes beside the ledger's tables: its backups still restore.
   const restored = await harness.evaluate(async () => {
     const store = window.ledger!.store;

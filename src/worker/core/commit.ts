@@ -96,13 +96,13 @@ export class Commits {
    * still in flight, and waits for its batch. Otherwise it goes alone, after
    * every earlier write is durable (see `alone`). `forward`, asked in this
    * tab's turn, may hand the write to another tab instead (forwarding.ts):
-   * it returns that write's answer, or undefined to run it here.
+   * it resolves to that write's answer, or undefined to run it here.
    */
-  async autocommit<T>(fn: (engine: Engine) => T, forward?: () => Promise<T> | undefined): Promise<T> {
+  async autocommit<T>(fn: (engine: Engine) => T, forward?: () => Promise<{ handed: Promise<T> } | undefined>): Promise<T> {
     let handed: Promise<T> | undefined;
     let written: { result: T; release: () => void; durable?: Promise<void> } | undefined;
     await this.session.mutex.run(async () => {
-      handed = forward?.();
+      handed = (await forward?.())?.handed;
       if (handed) return;
       await this.forwards.settle(); // this tab's writes handed over earlier come first
       written = await this.writeOne(fn);

@@ -27,7 +27,7 @@ import type { Sql } from '../../shared/types';
 import type { TabChannel, TabMessage } from '../tabs/channel';
 import { ForwardLink, type ForwardedCall, type InboxMessage, type Writer } from '../tabs/forward-link';
 import type { Commits } from './commit';
-import { once } from './outcomes';
+import { keepsOutcomes, once } from './outcomes';
 
 export type { ForwardedCall };
 import type { Session } from './session';
@@ -46,6 +46,8 @@ type Answer = { kind: 'committed'; seq: number; result: unknown } | { kind: 'fai
 
 /** Past the sender's deadline, the writer runs nothing of it. */
 class PastDeadline extends Error {}
+/** A store whose schema was last written before forwarding existed keeps no record of handed-over writes (outcomes.ts). */
+class NoRecord extends Error {}
 
 export class Forwarding {
   private link: ForwardLink | undefined;
@@ -92,14 +94,18 @@ export class Forwarding {
    * order they were sent, and this tab's later calls wait for their answers.
    */
   write<T>(call: ForwardedCall, fn: (sql: Sql) => T): Promise<T> {
-    return this.commits.autocommit(fn, () => {
+    return this.commits.autocommit(fn, async () => {
+      if (!this.link) return undefined;
+      // Judged on a copy with everything this tab heard of (whether the store keeps the record, below). With
+      // writes still out, answers are being taken in outside the turn: the copy had the record when they went.
+      if (this.inFlight.size === 0) await this.commits.catchUp.beforeCall();
       const to = this.target();
       if (!to) return undefined;
       this.session.guardWrite(true); // as the write would here
       const handed = this.handOver(to, call, fn);
       this.inFlight.add(handed);
       void handed.catch(() => undefined).finally(() => this.inFlight.delete(handed));
-      return handed;
+      return { handed };
     });
   }
 
@@ -116,7 +122,7 @@ export class Forwarding {
     const { link, writer } = this;
     if (!link || !writer || writer.tab === link.tab || writer.key !== this.key) return undefined;
     if (performance.now() - writer.at > FRESH_MS || this.session.lease().held() !== undefined) return undefined;
-    return writer;
+    return this.inFlight.size > 0 || keepsOutcomes(this.session.ready().engine) ? writer : undefined;
   }
 
   /** Sends the write, and concludes once its answer comes: the answers are dealt with one at a time, in the order they came. */
@@ -140,7 +146,7 @@ export class Forwarding {
   }
 
   private async conclude<T>(id: string, got: Answer, fn: (sql: Sql) => T): Promise<T> {
-    const runHere = () => this.commits.autocommitHandedBack((sql) => once(sql, id, () => fn(sql), false).result);
+    const runHere = () => this.commits.autocommitHandedBack((sql) => once(sql, id, () => fn(sql)).result);
     switch (got.kind) {
       case 'committed':
         this.counts.forwardedWrites++;
@@ -221,7 +227,8 @@ export class Forwarding {
       const result = await this.commits.autocommit((sql) => {
         if (!(Date.now() < deadline)) throw new PastDeadline(); // decided before anything runs: the sender counts on it
         this.session.guardWrite(true);
-        const done = once(sql, id, () => run(sql), true);
+        if (!keepsOutcomes(sql)) throw new NoRecord(); // it could not run exactly once here
+        const done = once(sql, id, () => run(sql));
         replayed = done.replayed;
         if (!done.replayed) this.commits.noteOutcome({ id, result: done.result });
         return done.result;
@@ -231,6 +238,7 @@ export class Forwarding {
       if (replayed) reply({ type: 'done', id, seq: this.session.ready().seq, result });
     } catch (error) {
       if (error instanceof PastDeadline) return decline('past its deadline');
+      if (error instanceof NoRecord) return decline('this store keeps no record of handed-over writes yet');
       const failure = toStoreError(error);
       if (THE_WRITES_OWN.has(failure.code) && failure.sqliteCode !== 'SQLITE_NOMEM') {
         reply({ type: 'failed', id, error: { code: failure.code, message: failure.message, sqliteCode: failure.sqliteCode } });

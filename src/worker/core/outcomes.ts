@@ -35,13 +35,23 @@ export function decodeResult(text: string): unknown {
   );
 }
 
-function tableExists(sql: Sql): boolean {
+/** Whether the store keeps the record: it has the table (every store whose schema was written since forwarding exists). */
+export function keepsOutcomes(sql: Sql): boolean {
   return sql.query(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`, [OUTCOMES_TABLE]).length > 0;
 }
 
-/** The recorded result of write `id`, if it committed (undefined: it did not, or no write was ever forwarded here). */
+/**
+ * Adds the table inside a commit that is a snapshot anyway (a schema
+ * change, a migration, a store's first commit): created in a commit of its
+ * own, it would cost a snapshot, and every other tab a full reload.
+ */
+export function addOutcomesTable(sql: Sql): void {
+  if (!keepsOutcomes(sql)) sql.run(`CREATE TABLE ${OUTCOMES_TABLE} (id TEXT PRIMARY KEY, result TEXT NOT NULL, at INTEGER NOT NULL)`);
+}
+
+/** The recorded result of write `id`, if it committed (undefined: it did not, or the store keeps no record). */
 export function recordedOutcome(sql: Sql, id: string): { result: unknown } | undefined {
-  return tableExists(sql) ? lookUp(sql, id) : undefined;
+  return keepsOutcomes(sql) ? lookUp(sql, id) : undefined;
 }
 
 function lookUp(sql: Sql, id: string): { result: unknown } | undefined {
@@ -52,21 +62,17 @@ function lookUp(sql: Sql, id: string): { result: unknown } | undefined {
 /**
  * Runs write `id` inside the open transaction unless it already committed:
  * then its recorded result comes back and nothing is written. Otherwise the
- * write runs, and its id and result are recorded beside it. The table is
- * created the first time by the tab that serves forwarded writes (`create`);
- * where it does not exist, no write was ever forwarded, so a write the
- * sender runs itself needs no record. `replayed` tells which happened.
+ * write runs, and its id and result are recorded beside it. Where the store
+ * keeps no record, no write was ever handed over (the writer refuses them
+ * there), so a write the sender runs itself needs none. `replayed` tells
+ * which happened.
  */
-export function once<T>(sql: Sql, id: string, run: () => T, create: boolean): { result: T; replayed: boolean } {
-  const exists = tableExists(sql);
-  const prior = exists ? lookUp(sql, id) : undefined;
+export function once<T>(sql: Sql, id: string, run: () => T): { result: T; replayed: boolean } {
+  const kept = keepsOutcomes(sql);
+  const prior = kept ? lookUp(sql, id) : undefined;
   if (prior) return { result: prior.result as T, replayed: true };
   const result = run();
-  if (!exists) {
-    if (!create) return { result, replayed: false };
-    // A schema change: this one commit is written as a snapshot, once per store.
-    sql.run(`CREATE TABLE ${OUTCOMES_TABLE} (id TEXT PRIMARY KEY, result TEXT NOT NULL, at INTEGER NOT NULL)`);
-  }
+  if (!kept) return { result, replayed: false };
   const now = Date.now();
   sql.run(`INSERT INTO ${OUTCOMES_TABLE} (id, result, at) VALUES (?, ?, ?)`, [id, encodeResult(result), now]);
   // Oldest first (rowids grow with inserts), a bounded few at a time: no scan, no index to keep.

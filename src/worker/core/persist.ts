@@ -4,6 +4,7 @@
  * captured as row images, and counts in memory only once that is durable.
  */
 import { toStoreError } from '../../shared/errors';
+import { addOutcomesTable } from './outcomes';
 import type { Replica } from './replica';
 
 /** Persists and commits the engine's open transaction, or rolls it back and throws. Hold the write lock. */
@@ -22,6 +23,7 @@ export async function persistOpen(replica: Replica): Promise<void> {
   }
   if (pending.kind === 'snapshot') {
     try {
+      addOutcomesTable(engine); // a snapshot anyway: the record of handed-over writes comes at no extra cost (outcomes.ts)
       engine.commit(); // sql.js cannot export inside a write transaction
     } catch (error) {
       engine.rollback();
