@@ -8,7 +8,7 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, gotoHarness, test } from './fixtures';
-import { injectIntoWorkers } from './worker-faults';
+import { injectIntoWorkers, reportHeard } from './worker-faults';
 
 async function twoTabs(page: Page, name: string): Promise<[Page, Page]> {
   const other = await page.context().newPage();
@@ -41,32 +41,6 @@ test('an idle tab takes in a burst of another tab’s commits in a few batches, 
   expect(batches).toBeLessThanOrEqual(Math.ceil(ms / 20) + 4 + Math.ceil(ms / 1000));
   expect(batches).toBeLessThan(50);
 });
-
-/**
- * In the store's worker: once its own listener has taken an announcement of
- * another tab's commit, tells the test so (on `e2e-faults`). Only then does
- * the test know the worker heard it: a page and its worker get a
- * BroadcastChannel message independently, in either order.
- */
-function reportHeard(): void {
-  const report = new BroadcastChannel('e2e-faults');
-  const Native = self.BroadcastChannel;
-  self.BroadcastChannel = class extends Native {
-    override set onmessage(fn: ((this: BroadcastChannel, event: MessageEvent) => unknown) | null) {
-      super.onmessage =
-        fn &&
-        ((event: MessageEvent) => {
-          const result = fn.call(this, event);
-          const data = event.data as { type?: string; seq?: number } | null;
-          if (data?.type === 'commit') report.postMessage({ heard: data.seq });
-          return result;
-        });
-    }
-    override get onmessage(): ((this: BroadcastChannel, event: MessageEvent) => unknown) | null {
-      return super.onmessage;
-    }
-  };
-}
 
 test('a plain read applies what its tab has heard of before it answers', async ({ harness }) => {
   const b = await harness.context().newPage();

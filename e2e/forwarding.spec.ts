@@ -6,7 +6,7 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, gotoHarness, test } from './fixtures';
-import { injectIntoWorkers, switchWorkers } from './worker-faults';
+import { injectIntoWorkers, reportHeard, switchWorkers } from './worker-faults';
 
 /**
  * In the writer's worker: `drop-outcomes` drops its announcements of commits
@@ -38,6 +38,14 @@ function forwardingFaults(): void {
   };
 }
 
+/** A second tab whose store worker reports what it hears (`whileWriting` waits on that). */
+async function senderTab(page: Page): Promise<Page> {
+  const sender = await page.context().newPage();
+  await injectIntoWorkers(sender, reportHeard, undefined);
+  await gotoHarness(sender);
+  return sender;
+}
+
 async function open(page: Page, name: string): Promise<void> {
   await page.evaluate(async (name) => {
     window.stores[name] = await window.pacioli.openStore({ name });
@@ -46,10 +54,9 @@ async function open(page: Page, name: string): Promise<void> {
 
 /**
  * Tab `writer` keeps writing (so it holds the lock and announces commit
- * after commit) until `stopWriting`; tab `sender` runs `sql` once it has
- * heard a few of those commits. Whether the sender's worker hands the write
- * over depends on what that worker heard, not its page: a steady stream of
- * commits leaves no doubt.
+ * after commit) until `stopWriting`; tab `sender` runs `sql` once its
+ * worker has heard a few of those commits (the sender's page must have been
+ * opened by `senderTab`).
  */
 async function whileWriting(writer: Page, sender: Page, name: string, sql: string, kind: 'sql' | 'ledger' = 'sql'): Promise<void> {
   await writer.evaluate(
@@ -67,12 +74,13 @@ async function whileWriting(writer: Page, sender: Page, name: string, sql: strin
   await sender.evaluate(
     ({ name, sql, kind }) =>
       new Promise<void>((started) => {
-        const channel = new BroadcastChannel(`pacioli:${name}`);
+        // What the sender's worker heard (its prelude, `reportHeard`), not its page: the two hear apart.
+        const channel = new BroadcastChannel('e2e-faults');
         let heard = 0;
-        channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
-          if (event.data?.type !== 'commit' || ++heard < 3) return;
+        channel.onmessage = (event: MessageEvent<{ heard?: number }>) => {
+          if (event.data?.heard === undefined || ++heard < 3) return;
           channel.close();
-          const call = kind === 'ledger' ? window.ledger!.transfer('alice', 'bob', 30n).then((r) => ({ changes: 0, lastInsertRowid: r.id })) : window.stores[name]!.run(sql);
+          const call = kind === 'ledger' ? window.ledger!.transfer('alice', 'bob', 30n).then(() => ({ changes: 1, lastInsertRowid: 0 })) : window.stores[name]!.run(sql);
           window.result = call.then(
             (value) => ({ ok: true, value: { changes: value.changes, rowid: Number(value.lastInsertRowid) } }),
             (error: { code?: string; message?: string }) => ({ ok: false, code: error.code, message: error.message }),
@@ -104,8 +112,7 @@ const stats = (p: Page, name: string) => p.evaluate((name) => window.stores[name
 const settledWithin = (p: Page, ms: number) => p.evaluate((ms) => Promise.race([window.result!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]), ms);
 
 test('a write made while another tab holds the lock is run by that tab, and its caller sees it at once', async ({ harness }) => {
-  const other = await harness.context().newPage();
-  await gotoHarness(other);
+  const other = await senderTab(harness);
   for (const p of [harness, other]) await open(p, 'fw');
   await harness.evaluate(() => window.stores.fw!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT UNIQUE)'));
   await whileWriting(harness, other, 'fw', `INSERT INTO t(x) VALUES ('sent')`);
@@ -127,8 +134,7 @@ test('a write made while another tab holds the lock is run by that tab, and its 
 });
 
 test('calls of a tab keep their order across writes it hands over', async ({ harness }) => {
-  const other = await harness.context().newPage();
-  await gotoHarness(other);
+  const other = await senderTab(harness);
   for (const p of [harness, other]) await open(p, 'order');
   await harness.evaluate(() => window.stores.order!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)'));
   await whileWriting(harness, other, 'order', `INSERT INTO t(x) VALUES ('first')`);
@@ -153,8 +159,7 @@ for (const fault of ['drop-outcomes', 'deaf'] as const) {
       const writer = await context.newPage();
       await injectIntoWorkers(writer, forwardingFaults, undefined);
       await gotoHarness(writer);
-      const sender = await context.newPage();
-      await gotoHarness(sender);
+      const sender = await senderTab(writer);
       for (const p of [writer, sender]) await open(p, 'dies');
       await writer.evaluate(() => window.stores.dies!.run('CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)'));
       await switchWorkers(writer, { forwarding: fault });
@@ -181,8 +186,7 @@ for (const fault of ['drop-outcomes', 'deaf'] as const) {
 }
 
 test('a ledger transfer handed over returns its receipt, and a backup taken after it restores', async ({ harness }) => {
-  const other = await harness.context().newPage();
-  await gotoHarness(other);
+  const other = await senderTab(harness);
   for (const p of [harness, other]) {
     await p.evaluate(async () => {
       window.ledger = await window.pacioli.openLedger({ name: 'fwledger' });

@@ -53,7 +53,7 @@ test('migrate() applies pending migrations once and records them', async ({ db }
 
   expect(unwrap(await migrate(db, 'once'), 'migrate()')).toBe(2);
   expect(await schemaVersion(db, 'once')).toBe(2);
-  expect(await objectNames(db, 'once')).toEqual(['item_by_name', 'item', 'pacioli_migrations']);
+  expect(await objectNames(db, 'once')).toEqual(['item_by_name', 'item', 'pacioli_migrations', 'pacioli_outcomes']);
   const applied = await db.query('once', 'SELECT version, name, length(checksum) AS hash FROM pacioli_migrations ORDER BY version');
   expect(applied).toEqual([
     { version: 1, name: 'items', hash: 64 },
@@ -108,7 +108,7 @@ test('a failing migration rejects with MIGRATION_FAILED, keeps the earlier steps
   expect(auto).toMatchObject({ ok: false, error: { code: 'MIGRATION_FAILED' } });
   await db.open('broken', { migrations: list, autoMigrate: false });
   expect(await schemaVersion(db, 'broken')).toBe(2);
-  expect(await objectNames(db, 'broken')).toEqual(['item', 'pacioli_migrations']);
+  expect(await objectNames(db, 'broken')).toEqual(['item', 'pacioli_migrations', 'pacioli_outcomes']);
   expect(await db.query('broken', 'SELECT * FROM item')).toStrictEqual(rows);
 });
 
@@ -260,6 +260,7 @@ test('a reload after migrating keeps tables, indexes, triggers and rows', async 
     'index item_by_name',
     'table item',
     'table pacioli_migrations',
+    'table pacioli_outcomes',
     'table tally',
     'trigger count_items',
   ]);

@@ -82,3 +82,29 @@ export async function tellWorkers(page: Page, message: unknown): Promise<void> {
     channel.close();
   }, message);
 }
+
+/**
+ * In the store's worker: once its own listener has taken an announcement of
+ * another tab's commit, tells the test so (on `e2e-faults`). Only then does
+ * the test know the worker heard it: a page and its worker get a
+ * BroadcastChannel message independently, in either order.
+ */
+export function reportHeard(): void {
+  const report = new BroadcastChannel('e2e-faults');
+  const Native = self.BroadcastChannel;
+  self.BroadcastChannel = class extends Native {
+    override set onmessage(fn: ((this: BroadcastChannel, event: MessageEvent) => unknown) | null) {
+      super.onmessage =
+        fn &&
+        ((event: MessageEvent) => {
+          const result = fn.call(this, event);
+          const data = event.data as { type?: string; seq?: number } | null;
+          if (data?.type === 'commit') report.postMessage({ heard: data.seq });
+          return result;
+        });
+    }
+    override get onmessage(): ((this: BroadcastChannel, event: MessageEvent) => unknown) | null {
+      return super.onmessage;
+    }
+  };
+}

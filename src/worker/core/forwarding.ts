@@ -56,6 +56,8 @@ export class Forwarding {
   private writer: (Writer & { at: number }) | undefined;
   private readonly waiting = new Map<string, (answer: Answer) => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Writes out with each writing tab, until their answers come. */
+  private readonly out = new Map<string, Set<string>>();
   /** The latest write handed over, until its answer comes. */
   private lastSent: string | undefined;
   /** Answers are concluded one at a time (conclude), in the order they came. */
@@ -78,10 +80,15 @@ export class Forwarding {
   prepare: (call: ForwardedCall) => Promise<(sql: Sql) => unknown> = () => Promise.reject(new StoreError('INTERNAL', 'forwarding is not set up'));
   code = '';
 
-  /** At open, once the store's channel exists. */
-  start(name: string, channel: TabChannel, schemaVersion: number): void {
+  /**
+   * At open, once the store's channel exists. Tabs hand writes only to tabs
+   * with the same key: the protocol, the schema version this code knows,
+   * the durability asked for (a strict tab's write must not commit relaxed),
+   * and the code that decides what a write does.
+   */
+  start(name: string, channel: TabChannel, schemaVersion: number, durability: string): void {
     this.link = new ForwardLink(name, (message) => this.fromInbox(message));
-    this.key = `${PROTOCOL}:${schemaVersion}:${checksum(this.code)}`;
+    this.key = `${PROTOCOL}:${schemaVersion}:${durability}:${checksum(this.code)}`;
     channel.writer = { tab: this.link.tab, key: this.key };
     channel.onCommit = (message) => this.heard(message);
   }
@@ -135,14 +142,30 @@ export class Forwarding {
     this.lastSent = id;
     const answer = new Promise<Answer>((resolve) => this.waiting.set(id, resolve));
     const timer = setTimeout(() => this.waiting.get(id)?.({ kind: 'late' }), deadline - Date.now() + GRACE_MS);
-    void link.gone(to.tab).then(() => this.waiting.get(id)?.({ kind: 'gone' }));
+    this.outTo(to.tab).add(id);
     link.send(to.tab, { type: 'forward', id, from: link.tab, key: this.key, call, deadline, after });
     return answer.then((got) => {
       clearTimeout(timer);
       this.waiting.delete(id);
+      this.out.get(to.tab)?.delete(id);
       if (this.lastSent === id) this.lastSent = undefined;
       return this.oneAtATime(() => this.conclude(id, got, fn));
     });
+  }
+
+  /** The writes out with tab `tab`; the first time, this tab starts watching for that tab's end (one watch per tab). */
+  private outTo(tab: string): Set<string> {
+    let ids = this.out.get(tab);
+    if (!ids) {
+      const watching = new Set<string>();
+      ids = watching;
+      this.out.set(tab, ids);
+      void this.link!.gone(tab).then(() => {
+        this.out.delete(tab);
+        for (const id of watching) this.waiting.get(id)?.({ kind: 'gone' });
+      });
+    }
+    return ids;
   }
 
   private async conclude<T>(id: string, got: Answer, fn: (sql: Sql) => T): Promise<T> {

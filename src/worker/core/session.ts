@@ -199,7 +199,7 @@ export class Session {
         throw error;
       }
       const channel = new TabChannel(options.name, (poll) => this.commits.catchUp.heard(poll));
-      if (options.forwardWrites) this.forwarding.start(options.name, channel, this.known.at(-1)?.version ?? 0);
+      if (options.forwardWrites) this.forwarding.start(options.name, channel, this.known.at(-1)?.version ?? 0, options.durability);
       const lease = new WriteLease(options.name, channel);
       lease.beforeLetGo = () => persistence.letGo(); // the OPFS log's access handle goes before the lock
       const replica = new Replica(sql, persistence, channel, lease, options.compactAfterBytes);
