@@ -36,13 +36,17 @@ import type { Session } from './session';
 const PROTOCOL = 1;
 /** Hand a write over only to a tab that announced a commit this recently: it keeps the lock 100 ms after its last write (lease.ts). */
 const FRESH_MS = 80;
+/** How many times a write refused by a tab that let go of the lock is handed to the next writer, before it queues for the lock. */
+const MAX_TRIES = 3;
+/** How long a write waits for the tab holding the lock to announce a commit, before it queues for the lock. */
+const WAIT_FOR_WRITER_MS = 30;
 /** After the deadline the writer refuses a write it has not started; this long after, the sender stops waiting for its answer. */
 const GRACE_MS = 50;
 /** Failures of the write itself, the same in any tab; anything else (the writer's storage, its lock, its schema) makes the sender run it. */
 const THE_WRITES_OWN: ReadonlySet<ErrorCode> = new Set(['CONSTRAINT', 'SQL_ERROR', 'INVALID_ARGUMENT', 'NOT_FOUND', 'INSUFFICIENT_FUNDS', 'FORBIDDEN']);
 
 /** How a handed-over write went, as far as the sender knows. */
-type Answer = { kind: 'committed'; seq: number; result: unknown } | { kind: 'failed'; error: StoreError } | { kind: 'declined' } | { kind: 'gone' } | { kind: 'late' };
+type Answer = { kind: 'committed'; seq: number; result: unknown } | { kind: 'failed'; error: StoreError } | { kind: 'declined'; retry: boolean } | { kind: 'gone' } | { kind: 'late' };
 
 /** Past the sender's deadline, the writer runs nothing of it. */
 class PastDeadline extends Error {}
@@ -56,6 +60,10 @@ export class Forwarding {
   private writer: (Writer & { at: number }) | undefined;
   private readonly waiting = new Map<string, (answer: Answer) => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Waiting for another tab's next commit (`nextCommit`). */
+  private onNextCommit: (() => void)[] = [];
+  /** This tab's copy had the record of handed-over writes (outcomes.ts) when it last looked. */
+  private recordSeen = false;
   /** Writes out with each writing tab, until their answers come. */
   private readonly out = new Map<string, Set<string>>();
   /** The latest write handed over, until its answer comes. */
@@ -103,10 +111,10 @@ export class Forwarding {
   write<T>(call: ForwardedCall, fn: (sql: Sql) => T): Promise<T> {
     return this.commits.autocommit(fn, async () => {
       if (!this.link) return undefined;
-      // Judged on a copy with everything this tab heard of (whether the store keeps the record, below). With
-      // writes still out, answers are being taken in outside the turn: the copy had the record when they went.
-      if (this.inFlight.size === 0) await this.commits.catchUp.beforeCall();
-      const to = this.target();
+      // Whether the store keeps the record (below) is judged on a copy with everything this tab heard of, until
+      // it was seen once. (With writes still out, answers are being taken in outside the turn: not now.)
+      if (!this.recordSeen && this.inFlight.size === 0) await this.commits.catchUp.beforeCall();
+      const to = await this.writerNow();
       if (!to) return undefined;
       this.session.guardWrite(true); // as the write would here
       const handed = this.handOver(to, call, fn);
@@ -125,21 +133,53 @@ export class Forwarding {
     this.link?.close();
   }
 
+  /**
+   * The tab to hand a write to: the one that announced a commit a moment
+   * ago. If none did and another tab holds the lock (just handed over, say),
+   * waits a moment for that tab's next commit rather than queue for the
+   * lock, which would set it going round; if the lock is free, takes it
+   * (undefined: run here).
+   */
+  private async writerNow(): Promise<Writer | undefined> {
+    const to = this.target();
+    const lease = this.session.lease();
+    if (to || !this.writer || lease.held() !== undefined || (await lease.tryHold())) return to;
+    await this.nextCommit(WAIT_FOR_WRITER_MS);
+    return this.target();
+  }
+
+  /** Resolves at another tab's next announced commit, or after `ms`. */
+  private nextCommit(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.onNextCommit.push(done);
+    });
+  }
+
   private target(): Writer | undefined {
     const { link, writer } = this;
+    const lease = this.session.lease();
     if (!link || !writer || writer.tab === link.tab || writer.key !== this.key) return undefined;
-    if (performance.now() - writer.at > FRESH_MS || this.session.lease().held() !== undefined) return undefined;
-    return this.inFlight.size > 0 || keepsOutcomes(this.session.ready().engine) ? writer : undefined;
+    // Heard before this tab last held the lock itself: that tab has let go of it since.
+    if (writer.at < lease.lastLetGo || performance.now() - writer.at > FRESH_MS || lease.held() !== undefined) return undefined;
+    // Seen once, taken for granted: a store that lost it since (a restore of an older backup) makes the writer decline.
+    this.recordSeen ||= this.inFlight.size === 0 && keepsOutcomes(this.session.ready().engine);
+    return this.recordSeen ? writer : undefined;
   }
 
   /** Sends the write, and concludes once its answer comes: the answers are dealt with one at a time, in the order they came. */
-  private handOver<T>(to: Writer, call: ForwardedCall, fn: (sql: Sql) => T): Promise<T> {
+  private handOver<T>(to: Writer, call: ForwardedCall, fn: (sql: Sql) => T, again?: { tries: number }): Promise<T> {
     const link = this.link!;
     const id = crypto.randomUUID();
     const deadline = Date.now() + this.session.lockWaitMs();
     // The previous write handed over and not yet answered: the writer refuses this one unless it took that one.
-    const after = this.lastSent;
-    this.lastSent = id;
+    // Sent again after a refusal (`again`): in its place among the answers, before any later one is dealt with.
+    const after = again ? undefined : this.lastSent;
+    if (!again) this.lastSent = id;
     const answer = new Promise<Answer>((resolve) => this.waiting.set(id, resolve));
     const timer = setTimeout(() => this.waiting.get(id)?.({ kind: 'late' }), deadline - Date.now() + GRACE_MS);
     this.outTo(to.tab).add(id);
@@ -149,7 +189,10 @@ export class Forwarding {
       this.waiting.delete(id);
       this.out.get(to.tab)?.delete(id);
       if (this.lastSent === id) this.lastSent = undefined;
-      return this.oneAtATime(() => this.conclude(id, got, fn));
+      // A tab that refused a write no longer writes for others, until it announces a commit again.
+      if (got.kind === 'declined' && this.writer?.tab === to.tab) this.writer = { ...this.writer, at: -Infinity };
+      const conclude = () => this.conclude(id, got, call, fn, again?.tries ?? 0);
+      return again ? conclude() : this.oneAtATime(conclude);
     });
   }
 
@@ -168,7 +211,7 @@ export class Forwarding {
     return ids;
   }
 
-  private async conclude<T>(id: string, got: Answer, fn: (sql: Sql) => T): Promise<T> {
+  private async conclude<T>(id: string, got: Answer, call: ForwardedCall, fn: (sql: Sql) => T, tries: number): Promise<T> {
     const runHere = () => this.commits.autocommitHandedBack((sql) => once(sql, id, () => fn(sql)).result);
     switch (got.kind) {
       case 'committed':
@@ -178,8 +221,13 @@ export class Forwarding {
       case 'failed':
         this.counts.forwardedWrites++;
         throw got.error;
-      case 'declined':
-        return runHere(); // never run there: as if it had never been handed over
+      case 'declined': {
+        // Never run there: as if it had never been handed over. Refused only because that tab let go of the lock
+        // (or of an earlier write of this tab's): hand it to whichever tab writes now, rather than queue for the lock,
+        // which would set the lock going round again.
+        const to = got.retry && tries < MAX_TRIES ? await this.writerNow() : undefined;
+        return to ? this.handOver(to, call, fn, { tries: tries + 1 }) : runHere();
+      }
       default:
         // Gone, or silent past the deadline: it may have committed the write. Only under the lock,
         // which it held, is that known; a `BUSY` here says nothing about the write, so wait on.
@@ -213,6 +261,7 @@ export class Forwarding {
   /** Another tab's announcement: who writes now, and which of this tab's handed-over writes committed. */
   private heard(message: Extract<TabMessage, { type: 'commit' }>): void {
     if (message.by && typeof message.by.tab === 'string') this.writer = { tab: message.by.tab, key: String(message.by.key), at: performance.now() };
+    for (const wake of this.onNextCommit.splice(0)) wake();
     for (const outcome of message.outcomes ?? []) this.waiting.get(outcome.id)?.({ kind: 'committed', seq: message.seq, result: outcome.result });
   }
 
@@ -223,7 +272,10 @@ export class Forwarding {
     }
     const answer = this.waiting.get(message.id);
     if (!answer) return;
-    if (message.type === 'declined') answer({ kind: 'declined' });
+    if (message.type === 'declined') {
+      if (message.noRecord) this.recordSeen = false;
+      answer({ kind: 'declined', retry: message.retry === true });
+    }
     else if (message.type === 'done') answer({ kind: 'committed', seq: message.seq, result: message.result });
     else answer({ kind: 'failed', error: new StoreError(message.error.code, message.error.message, { sqliteCode: message.error.sqliteCode }) });
   }
@@ -233,12 +285,12 @@ export class Forwarding {
     const link = this.link!;
     const { id, from, deadline } = request;
     const reply = (message: InboxMessage) => link.send(from, message);
-    const decline = (reason: string) => reply({ type: 'declined', id, reason });
+    const decline = (reason: string, retry = false) => reply({ type: 'declined', id, reason, retry });
     if (request.key !== this.key) return decline('this tab runs other code');
-    if (this.session.lease().held() === undefined) return decline('this tab no longer holds the write lock');
+    if (this.session.lease().held() === undefined) return decline('this tab no longer holds the write lock', true);
     if (!(Date.now() < deadline)) return decline('past its deadline');
     // The sender's earlier write, still unanswered when it sent this one, must run first: here (taken), or nowhere.
-    if (request.after !== undefined && !this.taken.has(request.after)) return decline('it came after a write this tab did not take');
+    if (request.after !== undefined && !this.taken.has(request.after)) return decline('it came after a write this tab did not take', true);
     this.taken.set(id, true);
     if (this.taken.size > 4096) this.taken.delete(this.taken.keys().next().value!);
     let replayed = false;
@@ -261,7 +313,7 @@ export class Forwarding {
       if (replayed) reply({ type: 'done', id, seq: this.session.ready().seq, result });
     } catch (error) {
       if (error instanceof PastDeadline) return decline('past its deadline');
-      if (error instanceof NoRecord) return decline('this store keeps no record of handed-over writes yet');
+      if (error instanceof NoRecord) return reply({ type: 'declined', id, reason: 'this store keeps no record of handed-over writes', noRecord: true });
       const failure = toStoreError(error);
       if (THE_WRITES_OWN.has(failure.code) && failure.sqliteCode !== 'SQLITE_NOMEM') {
         reply({ type: 'failed', id, error: { code: failure.code, message: failure.message, sqliteCode: failure.sqliteCode } });

@@ -30,8 +30,12 @@ export type InboxMessage =
    * write still unanswered when it sent this one, which must run first.
    */
   | { type: 'forward'; id: string; from: string; key: string; call: ForwardedCall; deadline: number; after: string | undefined }
-  /** The write was not run and never will be by this tab: the sender runs it itself. */
-  | { type: 'declined'; id: string; reason: string }
+  /**
+   * The write was not run and never will be by this tab: the sender runs it
+   * itself, or (`retry`: this tab let go of the lock) hands it to the tab
+   * that writes now. `noRecord`: the store keeps no record of handed-over writes.
+   */
+  | { type: 'declined'; id: string; reason: string; retry?: boolean; noRecord?: boolean }
   /** The write ran and failed, as it would have in the sender's own tab: nothing was written. */
   | { type: 'failed'; id: string; error: { code: ErrorCode; message: string; sqliteCode?: string } }
   /** The write had committed already (its id was recorded): its result, and the commit that holds it. */

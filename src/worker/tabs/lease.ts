@@ -28,10 +28,12 @@ function lockFailure(error: unknown): StoreError {
 export class WriteLease {
   private readonly lockName: string;
   /** The Web Lock while this tab holds it; `users` counts this tab's writes under it (with group commit, several at once). */
-  private lease: { letGo: () => void; since: number; users: number; wanted: boolean; idle?: ReturnType<typeof setTimeout> } | undefined;
+  private lease: { letGo: () => void; since: number; users: number; wanted: boolean; wantedAt: number; idle?: ReturnType<typeof setTimeout> } | undefined;
   private closed = false;
   /** Counts the leases taken: while it is unchanged, no other tab can have written. */
   leases = 0;
+  /** When this tab last let go of the lock (performance.now()): what it heard of other writers before then is stale. */
+  lastLetGo = -Infinity;
   /** Called right before the lock goes: what only the holder may keep open (the OPFS log's access handle) closes. */
   beforeLetGo: () => void = () => {};
 
@@ -41,6 +43,7 @@ export class WriteLease {
   ) {
     this.lockName = `pacioli:${name}:write`;
     channel.onWant = () => {
+      if (this.lease) this.lease.wantedAt = performance.now();
       if (this.lease && !this.lease.wanted) {
         this.lease.wanted = true;
         if (this.lease.users === 0) this.letGoLater(this.lease);
@@ -80,21 +83,37 @@ export class WriteLease {
     };
   }
 
+  /**
+   * Takes the lock only if it is free this instant (kept as an idle lease
+   * for the write about to run); false when another tab holds it. Never
+   * waits and never asks the holder to let go.
+   */
+  async tryHold(): Promise<boolean> {
+    if (this.closed) throw new StoreError('CLOSED', 'the store is closed');
+    if (this.lease) return true;
+    const held = await this.request(0, { onlyIfFree: true });
+    if (held && this.lease) this.letGoLater(this.lease);
+    return held;
+  }
+
   /** Between writes: keep the lease while idle for a while, or till the end of the slice when another tab asked. */
   private letGoLater(lease: NonNullable<WriteLease['lease']>): void {
     clearTimeout(lease.idle);
+    // A wish not repeated lately is over: the tab got the lock meanwhile, or handed its write to this one
+    // (core/forwarding.ts). Letting go then would only start the lock going round again.
+    if (lease.wanted && performance.now() - lease.wantedAt > 2 * WANT_EVERY_MS) lease.wanted = false;
     const wait = lease.wanted ? lease.since + SLICE_MS - performance.now() : LEASE_IDLE_MS;
     if (wait <= 0) this.letGo();
     else lease.idle = setTimeout(() => this.letGo(), wait);
   }
 
-  private async request(waitMs: number): Promise<void> {
+  private async request(waitMs: number, options: { onlyIfFree?: boolean } = {}): Promise<boolean> {
     let letGo!: () => void;
     const held = new Promise<void>((resolve) => (letGo = resolve));
     // A lock won after waiting was contended: others likely wait too, and their wishes reached
     // this tab before it held the lock. So that lease is a slice from the start.
     const grant = (contended: boolean): Promise<void> => {
-      this.lease = { letGo, since: performance.now(), users: 0, wanted: contended };
+      this.lease = { letGo, since: performance.now(), users: 0, wanted: contended, wantedAt: performance.now() };
       this.leases++;
       return held;
     };
@@ -107,7 +126,8 @@ export class WriteLease {
         })
         .catch((error: unknown) => fail(lockFailure(error)));
     });
-    if (free) return;
+    if (free) return true;
+    if (options.onlyIfFree) return false;
     // Someone holds it, perhaps only as an idle lease: ask, and keep asking while waiting.
     const want = () => this.channel.want();
     want();
@@ -130,6 +150,7 @@ export class WriteLease {
     } finally {
       clearInterval(asking);
     }
+    return true;
   }
 
   private letGo(): void {
@@ -137,6 +158,7 @@ export class WriteLease {
     if (!lease || lease.users > 0) return;
     clearTimeout(lease.idle);
     this.lease = undefined;
+    this.lastLetGo = performance.now();
     try {
       this.beforeLetGo();
     } finally {
