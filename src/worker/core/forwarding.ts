@@ -27,7 +27,8 @@ import type { Sql } from '../../shared/types';
 import type { TabChannel, TabMessage } from '../tabs/channel';
 import { ForwardLink, type ForwardedCall, type InboxMessage, type Writer } from '../tabs/forward-link';
 import type { Commits } from './commit';
-import { keepsOutcomes, once } from './outcomes';
+import { keepsOutcomes, NoRecord, once } from './outcomes';
+import { crc32 } from '../sql/codec';
 
 export type { ForwardedCall };
 import type { Session } from './session';
@@ -50,8 +51,6 @@ type Answer = { kind: 'committed'; seq: number; result: unknown } | { kind: 'fai
 
 /** Past the sender's deadline, the writer runs nothing of it. */
 class PastDeadline extends Error {}
-/** A store whose schema was last written before forwarding existed keeps no record of handed-over writes (outcomes.ts). */
-class NoRecord extends Error {}
 
 export class Forwarding {
   private link: ForwardLink | undefined;
@@ -96,7 +95,7 @@ export class Forwarding {
    */
   start(name: string, channel: TabChannel, schemaVersion: number, durability: string): void {
     this.link = new ForwardLink(name, (message) => this.fromInbox(message));
-    this.key = `${PROTOCOL}:${schemaVersion}:${durability}:${checksum(this.code)}`;
+    this.key = `${PROTOCOL}:${schemaVersion}:${durability}:${crc32(new TextEncoder().encode(this.code)).toString(36)}`;
     channel.writer = { tab: this.link.tab, key: this.key };
     channel.onCommit = (message) => this.heard(message);
   }
@@ -302,8 +301,8 @@ export class Forwarding {
       const result = await this.commits.autocommit((sql) => {
         if (!(Date.now() < deadline)) throw new PastDeadline(); // decided before anything runs: the sender counts on it
         this.session.guardWrite(true);
-        if (!keepsOutcomes(sql)) throw new NoRecord(); // it could not run exactly once here
-        const done = once(sql, id, () => run(sql));
+        // A store whose schema was last written before forwarding keeps no record: it could not run exactly once here.
+        const done = once(sql, id, () => run(sql), { required: true });
         replayed = done.replayed;
         if (!done.replayed) this.commits.noteOutcome({ id, result: done.result });
         return done.result;
@@ -322,11 +321,4 @@ export class Forwarding {
       }
     }
   }
-}
-
-/** A short checksum of `text` (FNV-1a): only compared for equality between tabs. */
-function checksum(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return (hash >>> 0).toString(36);
 }

@@ -24,12 +24,15 @@ const PRUNE_ROWS = 256;
 
 let recorded = 0;
 
+/** Thrown by `once` when the record is required and the store keeps none: the write could not run exactly once. */
+export class NoRecord extends Error {}
+
 /** The result of a forwarded write, as it is kept: JSON, with bigints (ledger amounts, large rowids) tagged. */
-export function encodeResult(value: unknown): string {
+function encodeResult(value: unknown): string {
   return JSON.stringify(value === undefined ? null : value, (_key, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
 }
 
-export function decodeResult(text: string): unknown {
+function decodeResult(text: string): unknown {
   return JSON.parse(text, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1 ? BigInt((v as { $bigint: string }).$bigint) : v,
   );
@@ -49,11 +52,6 @@ export function addOutcomesTable(sql: Sql): void {
   if (!keepsOutcomes(sql)) sql.run(`CREATE TABLE ${OUTCOMES_TABLE} (id TEXT PRIMARY KEY, result TEXT NOT NULL, at INTEGER NOT NULL)`);
 }
 
-/** The recorded result of write `id`, if it committed (undefined: it did not, or the store keeps no record). */
-export function recordedOutcome(sql: Sql, id: string): { result: unknown } | undefined {
-  return keepsOutcomes(sql) ? lookUp(sql, id) : undefined;
-}
-
 function lookUp(sql: Sql, id: string): { result: unknown } | undefined {
   const row = sql.query(`SELECT result FROM ${OUTCOMES_TABLE} WHERE id = ?`, [id])[0];
   return row ? { result: decodeResult(String(row.result as SqlValue)) } : undefined;
@@ -64,11 +62,13 @@ function lookUp(sql: Sql, id: string): { result: unknown } | undefined {
  * then its recorded result comes back and nothing is written. Otherwise the
  * write runs, and its id and result are recorded beside it. Where the store
  * keeps no record, no write was ever handed over (the writer refuses them
- * there), so a write the sender runs itself needs none. `replayed` tells
- * which happened.
+ * there), so a write the sender runs itself needs none; the writer, which
+ * needs one, says so (`required`: `NoRecord` is thrown before anything
+ * runs). `replayed` tells which happened.
  */
-export function once<T>(sql: Sql, id: string, run: () => T): { result: T; replayed: boolean } {
+export function once<T>(sql: Sql, id: string, run: () => T, options: { required?: boolean } = {}): { result: T; replayed: boolean } {
   const kept = keepsOutcomes(sql);
+  if (!kept && options.required) throw new NoRecord();
   const prior = kept ? lookUp(sql, id) : undefined;
   if (prior) return { result: prior.result as T, replayed: true };
   const result = run();

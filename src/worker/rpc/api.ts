@@ -46,18 +46,24 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
     (sql: Sql) => (session.guardWrite(true), fn(sql));
   const write = <T>(fn: (sql: Sql) => T) => commits.autocommit(guarded(fn));
 
+  /** Ledger operation `op`, its arguments checked: from this page, or from another tab that handed a write over. */
+  const ledgerOp = (op: LedgerOpName, args: unknown): ((sql: Sql, ...a: readonly unknown[]) => unknown) => {
+    const fn = (Object.hasOwn(ledgerOps, op) ? ledgerOps[op] : undefined) as ((sql: Sql, ...a: readonly unknown[]) => unknown) | undefined;
+    if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
+    if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
+    return fn;
+  };
+
   /** What a statement or a ledger write runs, here or for another tab that handed it over (core/forwarding.ts). */
   const prepare = async (call: ForwardedCall): Promise<(sql: Sql) => unknown> => {
     if (call?.kind === 'run' && typeof call.sql === 'string') return (sql) => sql.run(call.sql, call.params);
-    if (call?.kind !== 'ledger') throw new StoreError('INVALID_ARGUMENT', 'not a write that can be handed over');
+    if (call?.kind !== 'ledger' || READ_OPS.has(call.op)) throw new StoreError('INVALID_ARGUMENT', 'not a write that can be handed over');
     const { op, args } = call;
-    const fn = (Object.hasOwn(ledgerOps, op) && !READ_OPS.has(op) ? ledgerOps[op] : undefined) as ((sql: Sql, ...a: unknown[]) => unknown) | undefined;
-    if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
-    if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
+    const fn = ledgerOp(op, args);
     // On a shared ledger a write also queues its op for the server, in the same transaction, checked
     // against the protocol (loaded since the open; a load that failed then is tried again here).
     if (shared !== false) await loadOpChecks().catch(() => undefined);
-    return (sql) => (isSharedWrite(sql, op, isShared) ? record(sql, op, args) : fn(sql, ...args));
+    return (sql) => (isSharedWrite(sql, op, isShared) ? record(sql, op, args as unknown[]) : fn(sql, ...args));
   };
   session.forwarding.prepare = prepare;
   // What decides a handed-over write's effect: tabs hand writes over only to tabs running the same.
@@ -140,10 +146,8 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
     },
 
     async ledger<K extends LedgerOpName>(op: K, args: LedgerArgs<K>): Promise<LedgerResult<K>> {
-      const fn = (Object.hasOwn(ledgerOps, op) ? ledgerOps[op] : undefined) as ((sql: Sql, ...a: unknown[]) => LedgerResult<K>) | undefined;
-      if (!fn) throw new StoreError('INVALID_ARGUMENT', `no ledger operation ${String(op)}`);
-      if (!Array.isArray(args)) throw new StoreError('INVALID_ARGUMENT', `the arguments of ${op} must be an array`);
-      if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args));
+      const fn = ledgerOp(op, args);
+      if (READ_OPS.has(op)) return turn(() => fn(session.ready().engine, ...args) as LedgerResult<K>);
       stage('commit:rpc-in');
       const result = await handOver<LedgerResult<K>>({ kind: 'ledger', op, args });
       stage('commit:rpc-out');
