@@ -80,6 +80,29 @@ for (const log of ['indexeddb', 'opfs']) {
   });
 }
 
+for (const where of ['before', 'after'] as const) {
+  test(`with a second image in the snapshots store (${where} the pointer's), the page hands over the one the pointer names`, async ({ harness }) => {
+    const name = `pr-two-${where}`;
+    await seed(harness, name, 'indexeddb');
+    // A leftover (a fold cut short, or one whose old image was not deleted yet): not a database at all,
+    // so a page that handed it over under the pointer's key would fail the open (its SHA-256 differs).
+    await harness.evaluate(
+      async ({ name, where }) => {
+        const request = indexedDB.open(`pacioli:${name}:snapshots`);
+        const db = await new Promise<IDBDatabase>((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))));
+        const tx = db.transaction('snapshots', 'readwrite');
+        tx.objectStore('snapshots').put(new Uint8Array([1, 2, 3]), where === 'before' ? [0, 'leftover'] : [1e9, 'leftover']);
+        await new Promise((resolve, reject) => ((tx.oncomplete = resolve), (tx.onabort = () => reject(tx.error))));
+        db.close();
+      },
+      { name, where },
+    );
+    const { marks, rows } = await reopenWatching(harness, name, 'indexeddb');
+    expect(rows).toBe(30);
+    expect(marks).toContain('open:state-from-page');
+  });
+}
+
 for (const fault of ['open', 'abort'] as const) {
   test(`when the page cannot read IndexedDB (${fault === 'open' ? 'it cannot open it' : 'its read is aborted'}), the worker reads the state itself`, async ({ harness }) => {
     await seed(harness, `pr-${fault}`, 'indexeddb');

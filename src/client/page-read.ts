@@ -5,8 +5,8 @@
  * run, and only then did it start reading IndexedDB (25–150 ms for 1–25 MB
  * here). The page can read from `openStore` on: IndexedDB is the same
  * origin's on both sides. So the page reads what the worker's first read
- * would (the pointer and the log entries in one transaction, then the
- * snapshot the pointer names) and hands the results over, the snapshot's
+ * would (the pointer and the log entries in one transaction, and beside
+ * them the snapshot the pointer names) and hands the results over, the snapshot's
  * buffer transferred, not copied. The worker checks them exactly as it
  * checks its own reads: entry CRCs, the snapshot's length and SHA-256.
  *
@@ -37,28 +37,33 @@ export function transferables(read: PageRead | undefined): Transferable[] {
 
 async function readState(name: string): Promise<PageRead | undefined> {
   const names = databaseNames(name);
-  const log = await openExisting(names.log);
-  if (!log) return undefined;
-  let read: PageRead;
+  // Both databases open at once, and the snapshot is read beside the pointer: a store almost always
+  // holds one image, the one the pointer names (a fold writes its image, flips the pointer, then
+  // deletes the old one).
+  // Opened and read one after another, they cost two more trips to IndexedDB while the machine is
+  // busiest, compiling the wasm and starting the worker.
+  const [log, snapshots] = await Promise.all([openExisting(names.log), openExisting(names.snapshots)]);
   try {
-    if (!log.objectStoreNames.contains(LOG_STORE)) return undefined;
+    if (!log?.objectStoreNames.contains(LOG_STORE)) return undefined;
+    const images = snapshots?.objectStoreNames.contains(SNAPSHOT_STORE) ? snapshots.transaction(SNAPSHOT_STORE, 'readonly').objectStore(SNAPSHOT_STORE) : undefined;
+    // The first image, not a cursor: Firefox's cursors read records ahead, whole images among them.
+    const newest = images ? Promise.all([promisifyRequest(images.getAllKeys(null, 1)), promisifyRequest(images.getAll(null, 1))]) : undefined;
+    newest?.catch(() => undefined); // unwanted when there is no snapshot yet
     const [meta, keys, values] = await readLogRequests(log.transaction(LOG_STORE, 'readonly').objectStore(LOG_STORE), 0);
-    read = { meta, keys, values };
-  } finally {
-    log.close();
-  }
-  const pointer = read.meta as { snapshotSeq?: unknown; snapshotKey?: IDBValidKey } | undefined;
-  const seq = pointer?.snapshotSeq;
-  if (typeof seq !== 'number' || seq <= 0) return read;
-  const key = pointer!.snapshotKey ?? seq;
-  const snapshots = await openExisting(names.snapshots);
-  if (!snapshots) return read; // the worker finds the snapshot missing itself
-  try {
-    if (!snapshots.objectStoreNames.contains(SNAPSHOT_STORE)) return read;
+    const read: PageRead = { meta, keys, values };
+    const pointer = meta as { snapshotSeq?: unknown; snapshotKey?: IDBValidKey } | undefined;
+    const seq = pointer?.snapshotSeq;
+    if (typeof seq !== 'number' || seq <= 0) return read;
+    const key = pointer!.snapshotKey ?? seq;
+    if (!snapshots?.objectStoreNames.contains(SNAPSHOT_STORE)) return read; // the worker finds the snapshot missing itself
+    const [[first] = [], [image] = []] = (await newest?.catch(() => undefined)) ?? [];
+    if (first !== undefined && indexedDB.cmp(first, key) === 0) return { ...read, snapshotKey: key, snapshot: image };
+    // Several images (a fold under way, or one cut short): read the named one.
     const snapshot = await promisifyRequest(snapshots.transaction(SNAPSHOT_STORE, 'readonly').objectStore(SNAPSHOT_STORE).get(key));
     return { ...read, snapshotKey: key, snapshot };
   } finally {
-    snapshots.close();
+    log?.close();
+    snapshots?.close();
   }
 }
 
