@@ -87,6 +87,14 @@ describe('change codec', () => {
     }
   });
 
+  it('encodes the same bytes for an entry every time, names of other entries in between (names are encoded once)', () => {
+    const other: ChangeEntry = { seq: 7, tables: [{ table: 'kontö', columns: ['ä', 'b'], deletes: [], upserts: [{ rowid: 1, values: [{ type: 'null' }, { type: 'integer', value: 2 }] }] }] };
+    const first = encodeEntry(entry);
+    expect(decodeEntry(encodeEntry(other), 'o')).toEqual(other);
+    expect(encodeEntry(entry)).toEqual(first);
+    expect(decodeEntry(encodeEntry(other), 'o')).toEqual(other);
+  });
+
   it('computes the standard CRC-32', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
   });

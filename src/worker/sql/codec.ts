@@ -48,6 +48,13 @@ export interface ChangeEntry {
 const MAGIC = [0x50, 0x43, 0x4c, 0x31]; // "PCL1"
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
+/**
+ * Table and column names, encoded once: an entry names its tables and
+ * every column of each (a ledger transfer: 3 tables, 17 names), and a
+ * fresh TextEncoder.encode per name was the largest part of encoding it.
+ */
+const names = new Map<string, Uint8Array>();
+const MAX_NAMES = 4096;
 
 class Writer {
   private buf = new Uint8Array(256);
@@ -82,8 +89,14 @@ class Writer {
     this.buf.set(b, this.length);
     this.length += b.length;
   }
-  str(s: string): void {
-    this.bytes(encoder.encode(s));
+  /** A table or column name. */
+  name(s: string): void {
+    let bytes = names.get(s);
+    if (!bytes) {
+      if (names.size >= MAX_NAMES) names.clear();
+      names.set(s, (bytes = encoder.encode(s)));
+    }
+    this.bytes(bytes);
   }
   int(v: number | bigint): void {
     // Zigzag doubles the magnitude: only below 2^52 does it stay exact in a double.
@@ -119,9 +132,9 @@ export function encodeEntry(entry: ChangeEntry): Uint8Array {
   w.varint(entry.seq);
   w.varint(entry.tables.length);
   for (const t of entry.tables) {
-    w.str(t.table);
+    w.name(t.table);
     w.varint(t.columns.length);
-    for (const c of t.columns) w.str(c);
+    for (const c of t.columns) w.name(c);
     w.varint(t.deletes.length);
     for (const rowid of t.deletes) w.int(rowid);
     w.varint(t.upserts.length);
