@@ -36,6 +36,8 @@ const SMOKE = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke'
 const FULL = process.env.BENCH_FULL === '1' || process.argv.includes('--full');
 const pick = <T>(smoke: T, normal: T, full: T): T => (SMOKE ? smoke : FULL ? full : normal);
 const MB = 1024 * 1024;
+/** How long one contender's warm-up may take before the run goes on without it. */
+const WARM_TIMEOUT_MS = 60_000;
 
 const ALL: ContenderName[] = [...CONTENDERS];
 /** Why PGlite runs at 1 MB only (issue 16 allows it when it is too slow at the larger sizes). */
@@ -170,8 +172,16 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
     if (!(await page.evaluate(() => crossOriginIsolated))) log(`${browser}: page is NOT cross-origin isolated; timers are coarse`);
     log(`${browser}: ${result.userAgent}`);
     // Warm the dev server: every worker and dependency is transformed before any timing.
+    // A warm-up that never answers (a contender's worker stuck) must not hold the run: page.evaluate has no timeout.
     for (const c of params.contenders) {
-      await page.evaluate((c) => window.bench.transfers({ contender: c, name: `warm-${c}`, targetBytes: 0, samples: 1, warmup: 0, reads: 1 }), c).catch(() => undefined);
+      const warm = page.evaluate((c) => window.bench.transfers({ contender: c, name: `warm-${c}`, targetBytes: 0, samples: 1, warmup: 0, reads: 1 }), c).then(() => true, () => true);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answered = await Promise.race([warm, new Promise<false>((resolve) => (timer = setTimeout(resolve, WARM_TIMEOUT_MS, false)))]).finally(() => clearTimeout(timer));
+      if (answered) continue;
+      log(`${browser}: the warm-up of ${c} did not answer in ${WARM_TIMEOUT_MS / 1000} s; going on in a new page`);
+      await page.close().catch(() => undefined);
+      page = await context.newPage();
+      await home();
     }
     await home();
     await page.evaluate(() => window.bench.wipe());

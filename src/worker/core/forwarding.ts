@@ -22,12 +22,13 @@
  * sender's deadline; the sender then takes the lock itself, as without
  * forwarding. Transactions and sync steps always take the lock themselves.
  */
-import { isStoreError, StoreError, toStoreError, type ErrorCode } from '../../shared/errors';
+import { isStoreError, StoreError } from '../../shared/errors';
 import type { Sql } from '../../shared/types';
 import type { TabChannel, TabMessage } from '../tabs/channel';
 import { ForwardLink, type ForwardedCall, type InboxMessage, type Writer } from '../tabs/forward-link';
 import type { Commits } from './commit';
-import { keepsOutcomes, NoRecord, once } from './outcomes';
+import { ForwardServer } from './forward-serve';
+import { keepsOutcomes, once } from './outcomes';
 import { crc32 } from '../sql/codec';
 
 export type { ForwardedCall };
@@ -43,14 +44,9 @@ const MAX_TRIES = 3;
 const WAIT_FOR_WRITER_MS = 30;
 /** After the deadline the writer refuses a write it has not started; this long after, the sender stops waiting for its answer. */
 const GRACE_MS = 50;
-/** Failures of the write itself, the same in any tab; anything else (the writer's storage, its lock, its schema) makes the sender run it. */
-const THE_WRITES_OWN: ReadonlySet<ErrorCode> = new Set(['CONSTRAINT', 'SQL_ERROR', 'INVALID_ARGUMENT', 'NOT_FOUND', 'INSUFFICIENT_FUNDS', 'FORBIDDEN']);
 
 /** How a handed-over write went, as far as the sender knows. */
 type Answer = { kind: 'committed'; seq: number; result: unknown } | { kind: 'failed'; error: StoreError } | { kind: 'declined'; retry: boolean } | { kind: 'gone' } | { kind: 'late' };
-
-/** Past the sender's deadline, the writer runs nothing of it. */
-class PastDeadline extends Error {}
 
 export class Forwarding {
   private link: ForwardLink | undefined;
@@ -69,15 +65,16 @@ export class Forwarding {
   private lastSent: string | undefined;
   /** Answers are concluded one at a time (conclude), in the order they came. */
   private concluding: Promise<unknown> = Promise.resolve();
-  private preparing: Promise<unknown> = Promise.resolve();
-  /** Writes this tab took from each other tab lately, to judge a handed-over write's `after` (bounded). */
-  private readonly taken = new Map<string, true>();
   readonly counts = { forwardedWrites: 0, servedWrites: 0 };
+  /** The writer's side: other tabs' writes run here (forward-serve.ts). */
+  private readonly server: ForwardServer;
 
   constructor(
     private readonly session: Session,
     private readonly commits: Commits,
-  ) {}
+  ) {
+    this.server = new ForwardServer(session, commits, (call) => this.prepare(call), this.counts);
+  }
 
   /**
    * How this tab runs a handed-over call: what `api.ts` would run for it
@@ -150,11 +147,13 @@ export class Forwarding {
   /** Resolves at another tab's next announced commit, or after `ms`. */
   private nextCommit(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        const i = this.onNextCommit.indexOf(done);
+        if (i >= 0) this.onNextCommit.splice(i, 1); // timed out: not left for the next announcement
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.onNextCommit.push(done);
     });
   }
@@ -266,7 +265,7 @@ export class Forwarding {
 
   private fromInbox(message: InboxMessage): void {
     if (message.type === 'forward') {
-      void this.serve(message);
+      void this.server.serve(this.link!, this.key, message);
       return;
     }
     const answer = this.waiting.get(message.id);
@@ -277,48 +276,5 @@ export class Forwarding {
     }
     else if (message.type === 'done') answer({ kind: 'committed', seq: message.seq, result: message.result });
     else answer({ kind: 'failed', error: new StoreError(message.error.code, message.error.message, { sqliteCode: message.error.sqliteCode }) });
-  }
-
-  /** Runs another tab's write, holding the lock: its outcome goes out with the commit's announcement. */
-  private async serve(request: Extract<InboxMessage, { type: 'forward' }>): Promise<void> {
-    const link = this.link!;
-    const { id, from, deadline } = request;
-    const reply = (message: InboxMessage) => link.send(from, message);
-    const decline = (reason: string, retry = false) => reply({ type: 'declined', id, reason, retry });
-    if (request.key !== this.key) return decline('this tab runs other code');
-    if (this.session.lease().held() === undefined) return decline('this tab no longer holds the write lock', true);
-    if (!(Date.now() < deadline)) return decline('past its deadline');
-    // The sender's earlier write, still unanswered when it sent this one, must run first: here (taken), or nowhere.
-    if (request.after !== undefined && !this.taken.has(request.after)) return decline('it came after a write this tab did not take', true);
-    this.taken.set(id, true);
-    if (this.taken.size > 4096) this.taken.delete(this.taken.keys().next().value!);
-    let replayed = false;
-    try {
-      // In the order they came, whatever each takes to prepare: the sender's calls keep their order.
-      const prepared = this.preparing.then(() => this.prepare(request.call));
-      this.preparing = prepared.catch(() => undefined);
-      const run = await prepared;
-      const result = await this.commits.autocommit((sql) => {
-        if (!(Date.now() < deadline)) throw new PastDeadline(); // decided before anything runs: the sender counts on it
-        this.session.guardWrite(true);
-        // A store whose schema was last written before forwarding keeps no record: it could not run exactly once here.
-        const done = once(sql, id, () => run(sql), { required: true });
-        replayed = done.replayed;
-        if (!done.replayed) this.commits.noteOutcome({ id, result: done.result });
-        return done.result;
-      });
-      this.counts.servedWrites++;
-      // Committed before: no commit now, so no announcement carries it.
-      if (replayed) reply({ type: 'done', id, seq: this.session.ready().seq, result });
-    } catch (error) {
-      if (error instanceof PastDeadline) return decline('past its deadline');
-      if (error instanceof NoRecord) return reply({ type: 'declined', id, reason: 'this store keeps no record of handed-over writes', noRecord: true });
-      const failure = toStoreError(error);
-      if (THE_WRITES_OWN.has(failure.code) && failure.sqliteCode !== 'SQLITE_NOMEM') {
-        reply({ type: 'failed', id, error: { code: failure.code, message: failure.message, sqliteCode: failure.sqliteCode } });
-      } else {
-        decline(failure.message);
-      }
-    }
   }
 }
