@@ -48,6 +48,8 @@ export interface BrowserResult {
 }
 
 export const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+/** Bytes as MB; a size the contender cannot report (NaN in the run, null once saved as JSON) stays missing. */
+const mb = (bytes: number | null | undefined) => (typeof bytes === 'number' ? bytes / 1048576 : undefined);
 
 const label = (c: string) => (c === 'raw-idb-read' ? 'raw IndexedDB read of the same bytes' : (META[c as ContenderName]?.label ?? c));
 const promiseOf = (c: string) => (META[c as ContenderName] ? PROMISES[META[c as ContenderName].promise].short : '—');
@@ -100,13 +102,13 @@ export function renderMarkdown(results: BrowserResult[]): string {
     for (const t of r.transfers) {
       const base = r.transfers.find((x) => x.contender === 'pacioli-strict' && x.sizeMB === t.sizeMB)?.transfer.p50;
       out.push(
-        `| ${label(t.contender)} | ${promiseOf(t.contender)} | ${t.sizeMB} MB | ${f(t.dbBytes / 1048576, 1)} | ${f(t.fillMs / 1000, 1)} | ${f(t.transfer.p50)} | ${f(t.transfer.p95)} | ${f(t.transfer.p99)} | ${t.transfer.n} | ${base ? f(t.transfer.p50 / base) : '—'} | ${f(t.read.p50, 3)} | ${f(t.read.p95, 3)} |`,
+        `| ${label(t.contender)} | ${promiseOf(t.contender)} | ${t.sizeMB} MB | ${f(mb(t.dbBytes), 1)} | ${f(t.fillMs / 1000, 1)} | ${f(t.transfer.p50)} | ${f(t.transfer.p95)} | ${f(t.transfer.p99)} | ${t.transfer.n} | ${base ? f(t.transfer.p50 / base) : '—'} | ${f(t.read.p50, 3)} | ${f(t.read.p95, 3)} |`,
       );
     }
     out.push('', '### 3–4. Bulk import and analytical reads', '');
     out.push('| contender | import rows | rows/s (p50 import) | first import rows/s | total rows | per-player totals ms | last 50 of one player ms | file MB |', '|---|---|---|---|---|---|---|---|');
     for (const a of r.analytic) {
-      out.push(`| ${label(a.contender)} | ${a.importRows} | ${f(a.rowsPerSecond, 0)} | ${f(a.firstImportRowsPerSecond, 0)} | ${a.totalRows} | ${f(a.totalsMs.p50, 1)} | ${f(a.last50Ms.p50, 3)} | ${f(a.dbBytes / 1048576, 1)} |`);
+      out.push(`| ${label(a.contender)} | ${a.importRows} | ${f(a.rowsPerSecond, 0)} | ${f(a.firstImportRowsPerSecond, 0)} | ${a.totalRows} | ${f(a.totalsMs.p50, 1)} | ${f(a.last50Ms.p50, 3)} | ${f(mb(a.dbBytes), 1)} |`);
     }
     if (r.analytic.length === 0) out.push('| not measured | | | | | | | |');
     out.push('', '### 5. Cold open (navigation start → first answered query)', '', '| contender | size | ms |', '|---|---|---|');
