@@ -47,16 +47,16 @@ async function readState(name: string): Promise<PageRead | undefined> {
     if (!log?.objectStoreNames.contains(LOG_STORE)) return undefined;
     const images = snapshots?.objectStoreNames.contains(SNAPSHOT_STORE) ? snapshots.transaction(SNAPSHOT_STORE, 'readonly').objectStore(SNAPSHOT_STORE) : undefined;
     // The first image, not a cursor: Firefox's cursors read records ahead, whole images among them.
-    const firstImage = images ? Promise.all([promisifyRequest(images.getAllKeys(null, 1)), promisifyRequest(images.getAll(null, 1))]) : undefined;
-    firstImage?.catch(() => undefined); // unwanted when there is no snapshot yet
+    // Settled either way at once: unwanted (and unawaited) when the pointer names no snapshot.
+    const firstImage = images ? Promise.all([promisifyRequest(images.getAllKeys(null, 1)), promisifyRequest(images.getAll(null, 1))]).catch(() => undefined) : undefined;
     const [meta, keys, values] = await readLogRequests(log.transaction(LOG_STORE, 'readonly').objectStore(LOG_STORE), 0);
     const read: PageRead = { meta, keys, values };
     const pointer = meta as { snapshotSeq?: unknown; snapshotKey?: IDBValidKey } | undefined;
     const seq = pointer?.snapshotSeq;
     if (typeof seq !== 'number' || seq <= 0) return read;
     const key = pointer!.snapshotKey ?? seq;
-    if (!snapshots?.objectStoreNames.contains(SNAPSHOT_STORE)) return read; // the worker finds the snapshot missing itself
-    const [[first] = [], [image] = []] = (await firstImage?.catch(() => undefined)) ?? [];
+    if (!snapshots || !images) return read; // the worker finds the snapshot missing itself
+    const [[first] = [], [image] = []] = (await firstImage) ?? [];
     if (first !== undefined && indexedDB.cmp(first, key) === 0) return { ...read, snapshotKey: key, snapshot: image };
     // Several images (a fold under way, or one cut short): read the named one.
     const snapshot = await promisifyRequest(snapshots.transaction(SNAPSHOT_STORE, 'readonly').objectStore(SNAPSHOT_STORE).get(key));
