@@ -4,7 +4,7 @@
  * entries, the same transfer (read payer and payee, insert one operation,
  * two entries, two balance updates, in one durable transaction).
  */
-import { LEDGER_MIGRATIONS } from '../src/ledger/schema';
+import { ENTRY_INDEXES_WITH_AMOUNTS, LEDGER_MIGRATIONS } from '../src/ledger/schema';
 
 /** Players in every ledger; account ids are 2..PLAYERS+1 (1 is the house). */
 export const PLAYERS = 1000;
@@ -14,7 +14,8 @@ export const BYTES_PER_OP = 390;
 /** Operations per fill transaction (about 5 MB each). */
 export const FILL_CHUNK = 15_000;
 
-export const SCHEMA_SQL = LEDGER_MIGRATIONS[0]!.up;
+/** The ledger's tables, with its newest indexes on `entry` (migration 4: they carry the amounts). */
+export const SCHEMA_SQL = LEDGER_MIGRATIONS[0]!.up + ENTRY_INDEXES_WITH_AMOUNTS;
 
 export const playerRef = (i: number): string => `p${i}`;
 export const accountId = (i: number): number => 2 + i;

@@ -2,9 +2,11 @@ import fc from 'fast-check';
 import { command, Model, type Command } from './ledger-model';
 import { describe, expect, it } from 'vitest';
 import { ledgerOps } from '../src/ledger/operations';
-import { LOOKUPS } from '../src/ledger/schema';
-import type { Engine } from '../src/worker/sql/engine';
-import { ledgerEngine } from './helpers';
+import { AUDIT_SUMS } from '../src/ledger/audit';
+import { LEDGER_MIGRATIONS, LOOKUPS } from '../src/ledger/schema';
+import { checkMigrations, migrate } from '../src/worker/features/migrations';
+import { Engine } from '../src/worker/sql/engine';
+import { ledgerEngine, loadSql } from './helpers';
 
 /** Runs one operation as the host does: its own transaction, rolled back on any error. */
 function op<T>(e: Engine, fn: (e: Engine) => T): { ok: true; value: T } | { ok: false; code: string } {
@@ -158,6 +160,32 @@ describe('ledger reads and even-money settlement', () => {
     const settle = ledgerOps.history(e, 'p', { limit: 1 })[0]!;
     expect(settle).toMatchObject({ kind: 'settle', amount: 200n, gameId: 'g' });
     expect(op(e, (e) => ledgerOps.settleGame(e, 'g', {}, { houseCovers: true }))).toEqual({ ok: false, code: 'INVALID_ARGUMENT' });
+  });
+
+  it("sums the books from the entries' indexes alone, without a row lookup per entry", async () => {
+    const e = await ledgerEngine();
+    for (const sql of Object.values(AUDIT_SUMS)) {
+      const details = e.query(`EXPLAIN QUERY PLAN ${sql}`).map((r) => String(r.detail));
+      expect(details.filter((d) => /\bentry\b/.test(d)), `${sql}\n${details.join('\n')}`).toEqual([expect.stringMatching(/^SCAN entry USING COVERING INDEX /)]);
+    }
+  });
+
+  it('moves a ledger with entries to the indexes that carry amounts, and back, keeping its books', async () => {
+    const e = new Engine(await loadSql());
+    const steps = { engine: () => e, commitOpen: async () => (e.pending(1), e.commit()), checkpoint: async () => {} };
+    const known = await checkMigrations(LEDGER_MIGRATIONS);
+    await migrate(steps, known, 3);
+    op(e, (e) => (ledgerOps.createPlayer(e, 'a', 1000n), ledgerOps.createPlayer(e, 'b', 1000n)));
+    for (let i = 1; i <= 20; i++) op(e, (e) => ledgerOps.transfer(e, i % 2 ? 'a' : 'b', i % 2 ? 'b' : 'a', BigInt(i)));
+    const before = { a: ledgerOps.history(e, 'a', { limit: 50 }), b: ledgerOps.history(e, 'b', { limit: 50 }) };
+    const plan = (sql: string) => e.query(`EXPLAIN QUERY PLAN ${sql}`).map((r) => String(r.detail)).join('\n');
+    expect(plan(AUDIT_SUMS.byAccount)).not.toMatch(/COVERING INDEX entry_by_account/);
+    for (const [target, covering] of [[4, true], [3, false]] as const) {
+      expect(await migrate(steps, known, target)).toBe(1);
+      expect(ledgerOps.audit(e)).toMatchObject({ ok: true, problems: [], totalSupply: 2000n });
+      expect({ a: ledgerOps.history(e, 'a', { limit: 50 }), b: ledgerOps.history(e, 'b', { limit: 50 }) }).toEqual(before);
+      expect(/COVERING INDEX entry_by_account/.test(plan(AUDIT_SUMS.byAccount))).toBe(covering);
+    }
   });
 
   it('answers the new lookups from an index', async () => {

@@ -22,8 +22,8 @@ const SCHEMA = `
     created_at TEXT NOT NULL, CHECK (kind NOT IN ('bet', 'settle') OR game IS NOT NULL));
   CREATE TABLE entry (id BIGSERIAL PRIMARY KEY, operation TEXT NOT NULL REFERENCES operation (id),
     account BIGINT NOT NULL REFERENCES account (id), amount BIGINT NOT NULL CHECK (amount <> 0));
-  CREATE INDEX entry_by_account ON entry (account, id);
-  CREATE INDEX entry_by_operation ON entry (operation);`;
+  CREATE INDEX entry_by_account ON entry (account, id, amount);
+  CREATE INDEX entry_by_operation ON entry (operation, amount);`;
 
 const PLAYERS_SQL = `
   INSERT INTO account (kind, ref, balance) SELECT 'player', 'p' || i, ${OPENING_BALANCE} FROM generate_series(0, ${PLAYERS - 1}) i ORDER BY i;

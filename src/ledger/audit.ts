@@ -8,6 +8,18 @@ import type { AuditReport } from './types';
 
 const HALVES = `sum(amount >> 32) AS hi, sum(amount & 4294967295) AS lo`;
 
+/**
+ * The audit's two sums over every entry. Each reads one index of `entry`
+ * alone (the indexes carry `amount`, migration 4): with a row lookup per
+ * entry, the sum by account took ten times as long on a large ledger.
+ */
+export const AUDIT_SUMS = {
+  byOperation: `SELECT operation, ${HALVES} FROM entry GROUP BY operation
+    HAVING sum(amount >> 32) * 4294967296 + sum(amount & 4294967295) <> 0`,
+  byAccount: `SELECT a.id, a.kind, a.ref, a.balance, s.hi, s.lo FROM account a
+    LEFT JOIN (SELECT account, ${HALVES} FROM entry GROUP BY account) s ON s.account = a.id`,
+} as const;
+
 function joined(hi: unknown, lo: unknown): bigint {
   return BigInt((hi as number | bigint | null) ?? 0) * 4294967296n + BigInt((lo as number | bigint | null) ?? 0);
 }
@@ -17,8 +29,7 @@ export function audit(e: Sql): AuditReport {
   const problems: string[] = [];
 
   // 1. Every operation's entries sum to zero. (The HAVING is a coarse filter; the bigint check decides.)
-  const unbalanced = e.query(`SELECT operation, ${HALVES} FROM entry GROUP BY operation
-    HAVING sum(amount >> 32) * 4294967296 + sum(amount & 4294967295) <> 0`);
+  const unbalanced = e.query(AUDIT_SUMS.byOperation);
   for (const row of unbalanced) {
     const sum = joined(row.hi, row.lo);
     if (sum !== 0n) problems.push(`operation ${String(row.operation)}: its entries sum to ${sum}, not 0`);
@@ -27,8 +38,7 @@ export function audit(e: Sql): AuditReport {
   // 2. Each cached balance equals the sum of its account's entries; 3. no player or pot below zero.
   let supply = 0n;
   let houseBalance = 0n;
-  const accounts = e.query(`SELECT a.id, a.kind, a.ref, a.balance, s.hi, s.lo FROM account a
-    LEFT JOIN (SELECT account, ${HALVES} FROM entry GROUP BY account) s ON s.account = a.id`);
+  const accounts = e.query(AUDIT_SUMS.byAccount);
   for (const a of accounts) {
     const name = `${String(a.kind)} ${String(a.ref)}`;
     const balance = BigInt(a.balance as number | bigint);
