@@ -7,10 +7,16 @@ import type { LogEntry, Meta } from './layout';
 import type { StrictStore } from './strict-store';
 
 /**
- * `add`, not `put`, and a look at the pointer (`metaKey`) in the same
- * transaction: a writer whose view is stale (a tab frozen while holding the
- * write lock, then resumed; or an optimistic write) fails with `CONFLICT`
- * instead of overwriting another tab's commit.
+ * `add`, not `put`, and one look, in the same transaction, at the pointer
+ * (`metaKey`) and at the entries' keys: a writer whose view is stale (a tab
+ * frozen while holding the write lock, then resumed; or an optimistic
+ * write) fails with `CONFLICT` instead of overwriting another tab's commit.
+ *
+ * The commit is asked for once the look is answered, before the adds'
+ * answers come back. So the look, not an add's `ConstraintError`, must
+ * refuse a taken key: Firefox (ESR 153) completes a transaction whose commit
+ * was asked for when an add then fails, without that entry, and the writer
+ * would hear "done" for another tab's commit.
  */
 export function appendFenced(log: StrictStore, entries: readonly LogEntry[], metaKey: string): Promise<void> {
   const first = entries[0]!.seq;
@@ -18,20 +24,21 @@ export function appendFenced(log: StrictStore, entries: readonly LogEntry[], met
     const tx = s.transaction;
     let refused: StoreError | undefined;
     let failed: DOMException | null = null;
-    // All requests go out at once (one trip to the browser's IndexedDB); the pointer's
-    // answer arrives first, and a stale writer aborts before anything commits.
-    const pointer = s.get(metaKey);
+    // Entries are keyed by number, the pointer by a string, and numbers sort first: this range holds
+    // the entries from `first` on (none, unless another tab wrote them) and then the pointer.
+    // Two values are enough to tell. All requests go out at once (one trip to the browser's IndexedDB).
+    const look = s.getAll(IDBKeyRange.bound(first, metaKey), 2);
     for (const entry of entries) {
       const add = s.add(entry.bytes, entry.seq);
-      // The key exists: another tab wrote this commit. Left unprevented, the error aborts the transaction.
       add.onerror = () => {
         failed ??= add.error;
         if (add.error?.name === 'ConstraintError') refused ??= conflict(entry.seq);
       };
     }
-    pointer.onsuccess = () => {
-      const meta = pointer.result as Meta | undefined;
-      if (meta && meta.snapshotSeq >= first) {
+    look.onsuccess = () => {
+      const found = look.result as unknown[];
+      const meta = found.find((value): value is Meta => typeof value === 'object' && value !== null && 'snapshotSeq' in value);
+      if (found.length > (meta ? 1 : 0) || (meta && meta.snapshotSeq >= first)) {
         refused = conflict(first);
         tx.abort();
         return;
@@ -45,4 +52,3 @@ export function appendFenced(log: StrictStore, entries: readonly LogEntry[], met
     });
   });
 }
-

@@ -1,0 +1,65 @@
+/**
+ * The IndexedDB log's fenced append (idb/log-append.ts), driven in the page
+ * against the browser's own IndexedDB: a writer whose view is stale is
+ * refused with CONFLICT, and another tab's entry is never overwritten nor
+ * taken for its own. Store-level: regressions.spec.ts, "a tab that writes on
+ * a stale copy".
+ */
+import { expect, gotoHarness, test } from './fixtures';
+
+type Modules = typeof import('../src/worker/idb/log-append') & typeof import('../src/worker/idb/strict-store');
+
+declare global {
+  interface Window {
+    appendModules?: () => Promise<Modules>;
+  }
+}
+
+/** Loads the append's modules into the harness page (served by Vite as they are in the source). */
+test.beforeEach(async ({ page }) => {
+  await gotoHarness(page);
+  await page.evaluate(() => {
+    const load = (path: string) => import(/* @vite-ignore */ new URL(path, location.origin).href);
+    window.appendModules = async () => ({ ...(await load('/src/worker/idb/log-append.ts')), ...(await load('/src/worker/idb/strict-store.ts')) }) as Modules;
+  });
+});
+
+test("the pointer and the entries' keys refuse a stale writer with CONFLICT, and leave another tab's entry as it was", async ({ page }) => {
+  const outcome = await page.evaluate(async () => {
+    const { appendFenced, createStrictStore } = await window.appendModules!();
+    const log = createStrictStore('fenced', 'log', 'strict');
+    const theirs = new Uint8Array([9]);
+    // Another tab folded at commit 5, then committed 6 (a snapshot commit) and 7.
+    await log('readwrite', (s) => {
+      s.put({ format: 1, snapshotSeq: 6, snapshotBytes: 0, snapshotSha256: '' }, 'meta');
+      s.add(theirs, 7);
+      return new Promise((resolve) => (s.transaction.oncomplete = resolve));
+    });
+    const mine = new Uint8Array([1]);
+    const results: Record<string, string> = {};
+    for (const seqs of [[5, 6], [7, 8], [7], [8, 9], [8], [9]]) {
+      const entries = seqs.map((seq) => ({ seq, bytes: mine }));
+      results[seqs.join(',')] = await appendFenced(log, entries, 'meta').then(
+        () => 'ok',
+        (error: { code?: string; name?: string }) => error.code ?? error.name ?? 'error',
+      );
+    }
+    const read = <T>(fn: (s: IDBObjectStore) => IDBRequest<T>) => log('readonly', (s) => new Promise<T>((resolve) => (fn(s).onsuccess = (e) => resolve((e.target as IDBRequest<T>).result))));
+    const keys = await read((s) => s.getAllKeys());
+    const seven = Array.from((await read((s) => s.get(7))) as Uint8Array);
+    log.close();
+    return { results, keys, seven };
+  });
+  expect(outcome).toEqual({
+    results: {
+      '5,6': 'CONFLICT', // at or below the pointer's snapshot
+      '7,8': 'CONFLICT', // over another tab's entry: the whole batch (in Firefox, once "done" with only 8 written)
+      '7': 'CONFLICT',
+      '8,9': 'ok',
+      '8': 'CONFLICT', // taken by the batch before
+      '9': 'CONFLICT',
+    },
+    keys: [7, 8, 9, 'meta'],
+    seven: [9],
+  });
+});
