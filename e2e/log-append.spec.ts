@@ -52,7 +52,7 @@ test("the pointer and the entries' keys refuse a stale writer with CONFLICT, and
   });
   expect(outcome).toEqual({
     results: {
-      '5,6': 'CONFLICT', // at or below the pointer's snapshot
+      '5,6': 'CONFLICT', // at or below the pointer's snapshot (and below entry 7)
       '7,8': 'CONFLICT', // over another tab's entry: the whole batch (in Firefox, once "done" with only 8 written)
       '7': 'CONFLICT',
       '8,9': 'ok',
@@ -61,5 +61,38 @@ test("the pointer and the entries' keys refuse a stale writer with CONFLICT, and
     },
     keys: [7, 8, 9, 'meta'],
     seven: [9],
+  });
+});
+
+test('with only the pointer, or only entries, each alone refuses what it covers', async ({ page }) => {
+  const outcome = await page.evaluate(async () => {
+    const { appendFenced, createStrictStore } = await window.appendModules!();
+    const bytes = new Uint8Array([1]);
+    const results: Record<string, string> = {};
+    const tryAppend = async (label: string, log: ReturnType<typeof createStrictStore>, seq: number) =>
+      (results[label] = await appendFenced(log, [{ seq, bytes }], 'meta').then(
+        () => 'ok',
+        (error: { code?: string; name?: string }) => error.code ?? error.name ?? 'error',
+      ));
+    const seed = (log: ReturnType<typeof createStrictStore>, fill: (s: IDBObjectStore) => void) =>
+      log('readwrite', (s) => (fill(s), new Promise((resolve) => (s.transaction.oncomplete = resolve))));
+    // A pointer at commit 6 and no entry (a fold swept them, or a snapshot commit).
+    const folded = createStrictStore('pointer-only', 'log', 'strict');
+    await seed(folded, (s) => s.put({ format: 1, snapshotSeq: 6, snapshotBytes: 0, snapshotSha256: '' }, 'meta'));
+    for (const seq of [5, 6, 7]) await tryAppend(`pointer 6, append ${seq}`, folded, seq);
+    // Entries and no pointer yet (a store that never folded).
+    const fresh = createStrictStore('entries-only', 'log', 'strict');
+    await seed(fresh, (s) => s.add(bytes, 1));
+    for (const seq of [1, 2]) await tryAppend(`entry 1, append ${seq}`, fresh, seq);
+    folded.close();
+    fresh.close();
+    return results;
+  });
+  expect(outcome).toEqual({
+    'pointer 6, append 5': 'CONFLICT',
+    'pointer 6, append 6': 'CONFLICT',
+    'pointer 6, append 7': 'ok',
+    'entry 1, append 1': 'CONFLICT',
+    'entry 1, append 2': 'ok',
   });
 });

@@ -170,7 +170,11 @@ test('a backup verifies and digests outside the write lock: another tab writes m
   }
 });
 
-/** In the store's worker: while `deaf` is on, the store's announcement channel drops what other tabs post. */
+/**
+ * In the store's worker: while `deaf` is on, it misses other tabs' commits. Their announcements on the store's
+ * channel are dropped, and so is its poll for commits it missed (channel.ts, every 1 000 ms: its only
+ * 1-second interval), which would otherwise take the commit in at a random moment of the test.
+ */
 function deafToAnnouncements(name: string): void {
   let deaf = false;
   const control = new BroadcastChannel('e2e-faults');
@@ -181,9 +185,12 @@ function deafToAnnouncements(name: string): void {
   const Native = self.BroadcastChannel;
   self.BroadcastChannel = class extends Native {
     override set onmessage(fn: ((this: BroadcastChannel, event: MessageEvent) => unknown) | null) {
-      super.onmessage = fn && (this.name === `pacioli:${name}` ? (event: MessageEvent) => (deaf ? undefined : fn.call(this, event)) : fn);
+      const commit = (event: MessageEvent) => (event.data as { type?: string } | null)?.type === 'commit';
+      super.onmessage = fn && (this.name === `pacioli:${name}` ? (event: MessageEvent) => (deaf && commit(event) ? undefined : fn.call(this, event)) : fn);
     }
   };
+  const setInterval = self.setInterval.bind(self);
+  self.setInterval = ((fn: () => void, ms?: number) => setInterval(() => (deaf && ms === 1000 ? undefined : fn()), ms)) as typeof self.setInterval;
 }
 
 test("a tab that writes on a stale copy, not having heard another tab's commit, is refused by the log and writes again on top", async ({ page }) => {

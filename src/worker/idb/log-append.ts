@@ -47,7 +47,8 @@ export function appendFenced(log: StrictStore, entries: readonly LogEntry[], met
       if (typeof tx.commit === 'function') tx.commit();
     };
     return new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
+      // An add that failed once the commit was asked for (Firefox completes then, without it): not durable.
+      tx.oncomplete = () => (failed ? reject(failed) : resolve());
       tx.onabort = () => reject(refused ?? tx.error ?? failed ?? new DOMException('the commit was aborted', 'AbortError'));
     });
   });
