@@ -7,10 +7,13 @@ import type { LogEntry, Meta } from './layout';
 import type { StrictStore } from './strict-store';
 
 /**
- * `add`, not `put`, and one look, in the same transaction, at the pointer
- * (`metaKey`) and at the entries' keys: a writer whose view is stale (a tab
- * frozen while holding the write lock, then resumed; or an optimistic
+ * `add`, not `put`, and a look, in the same transaction, at the pointer
+ * (`metaKey`) and at the first new entry's key: a writer whose view is stale
+ * (a tab frozen while holding the write lock, then resumed; or an optimistic
  * write) fails with `CONFLICT` instead of overwriting another tab's commit.
+ * Commits are numbered without gaps, so whoever committed after this
+ * writer's view committed `first`: as an entry, or in a snapshot the
+ * pointer names (a fold sweeps entries only below its pointer).
  *
  * The commit is asked for once the look is answered, before the adds'
  * answers come back. So the look, not an add's `ConstraintError`, must
@@ -24,10 +27,10 @@ export function appendFenced(log: StrictStore, entries: readonly LogEntry[], met
     const tx = s.transaction;
     let refused: StoreError | undefined;
     let failed: DOMException | null = null;
-    // Entries are keyed by number, the pointer by a string, and numbers sort first: this range holds
-    // the entries from `first` on (none, unless another tab wrote them) and then the pointer.
-    // Two values are enough to tell. All requests go out at once (one trip to the browser's IndexedDB).
-    const look = s.getAll(IDBKeyRange.bound(first, metaKey), 2);
+    // Point reads, sent with the adds: one trip to the browser's IndexedDB, answered in order before any add runs.
+    // (One range read over both, from `first` to the pointer's key, cost more in Chromium's stage pass.)
+    const pointer = s.get(metaKey);
+    const taken = s.getKey(first);
     for (const entry of entries) {
       const add = s.add(entry.bytes, entry.seq);
       add.onerror = () => {
@@ -35,10 +38,9 @@ export function appendFenced(log: StrictStore, entries: readonly LogEntry[], met
         if (add.error?.name === 'ConstraintError') refused ??= conflict(entry.seq);
       };
     }
-    look.onsuccess = () => {
-      const found = look.result as unknown[];
-      const meta = found.find((value): value is Meta => typeof value === 'object' && value !== null && 'snapshotSeq' in value);
-      if (found.length > (meta ? 1 : 0) || (meta && meta.snapshotSeq >= first)) {
+    taken.onsuccess = () => {
+      const meta = pointer.result as Meta | undefined;
+      if (taken.result !== undefined || (meta && meta.snapshotSeq >= first)) {
         refused = conflict(first);
         tx.abort();
         return;
