@@ -210,9 +210,9 @@ export class Persistence {
   /**
    * Makes commits durable: one entry, or a batch of consecutive ones (group
    * commit), in one IndexedDB transaction. `add`, not `put`, and a look at
-   * the pointer and the new entries' keys in the same transaction: a writer
-   * whose view is stale (a tab frozen while holding the write lock, then
-   * resumed) fails with `CONFLICT` instead of overwriting another tab's
+   * the pointer and the first new entry's key in the same transaction: a
+   * writer whose view is stale (a tab frozen while holding the write lock,
+   * then resumed) fails with `CONFLICT` instead of overwriting another tab's
    * commit (log-append.ts).
    */
   async append(...entries: LogEntry[]): Promise<void> {
