@@ -9,7 +9,7 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, gotoHarness, test } from './fixtures';
-import { injectIntoWorkers } from './worker-faults';
+import { injectIntoWorkers, switchWorkers } from './worker-faults';
 
 /** Opens `count` tabs on the harness (the first is `page`), each with store `name` as `window.stores[name]`. */
 async function tabs(page: Page, count: number, name: string, options: Record<string, unknown> = {}): Promise<Page[]> {
@@ -205,11 +205,7 @@ test("a tab that writes on a stale copy, not having heard another tab's commit, 
   const b = await page.context().newPage();
   await gotoHarness(b);
   await b.evaluate(async (options) => void (window.stores.stale = await window.pacioli.openStore({ ...options, name: 'stale' })), options);
-  await a!.evaluate(() => new Promise<void>((resolve) => {
-    const control = new BroadcastChannel('e2e-faults');
-    control.onmessage = (event: MessageEvent<{ ack?: string }>) => event.data.ack === 'deaf' && (control.close(), resolve());
-    control.postMessage({ deaf: true, ackId: 'deaf' });
-  }));
+  await switchWorkers(a!, { deaf: true });
   expect(await run(b, 'stale', "INSERT INTO t VALUES (2, 'b')")).toMatchObject({ ok: true });
   const before = await a!.evaluate(() => window.stores.stale!.stats());
   expect(await run(a!, 'stale', "INSERT INTO t VALUES (3, 'a')")).toMatchObject({ ok: true });

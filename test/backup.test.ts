@@ -5,7 +5,7 @@ import type { Migration } from '../src/shared/types';
 import { buildBackup, migrationSchema, verifyBackup } from '../src/worker/features/backup-file';
 import { Engine } from '../src/worker/sql/engine';
 import { checkMigrations, migrate } from '../src/worker/features/migrations';
-import { inTx, loadSql } from './helpers';
+import { inTx, loadSql, migrationSteps } from './helpers';
 import { ledgerBackupCheck } from '../src/ledger/backup-check';
 import { registerBackupCheck } from '../src/worker/features/backup-checks';
 
@@ -16,7 +16,7 @@ async function ledger(migrations: readonly Migration[] = LEDGER_MIGRATIONS) {
   const sql = await loadSql();
   const known = await checkMigrations(migrations);
   const e = new Engine(sql);
-  await migrate({ engine: () => e, commitOpen: async () => (e.pending(1), e.commit()), checkpoint: async () => {} }, known, known.at(-1)!.version);
+  await migrate(migrationSteps(e), known, known.at(-1)!.version);
   inTx(e, 1, (e) => (ledgerOps.createPlayer(e, 'alice', 500n), ledgerOps.createPlayer(e, 'bob', 2n ** 62n)));
   return { sql, known, e, backup: await buildBackup(sql, e.export(), 'books') };
 }

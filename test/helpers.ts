@@ -1,6 +1,6 @@
 import initSqlJs from 'sql.js';
 import { LEDGER_MIGRATIONS } from '../src/ledger/schema';
-import { checkMigrations, migrate } from '../src/worker/features/migrations';
+import { checkMigrations, migrate, type MigrationSteps } from '../src/worker/features/migrations';
 import { Engine } from '../src/worker/sql/engine';
 import { asSqlJs, type SqlJs } from '../src/worker/sql/sqljs';
 
@@ -11,13 +11,15 @@ export function loadSql(): Promise<SqlJs> {
   return (sql ??= initSqlJs().then(asSqlJs));
 }
 
+/** What `migrate` needs to run migrations on `e` as the worker does, without the checkpoint (nothing to keep in Node). */
+export function migrationSteps(e: Engine): MigrationSteps {
+  return { engine: () => e, commitOpen: async () => (e.pending(1), e.commit()), checkpoint: async () => {} };
+}
+
 /** An engine holding the BitCraps ledger at its newest schema (or the given image as it is). */
 export async function ledgerEngine(image?: Uint8Array): Promise<Engine> {
   const e = new Engine(await loadSql(), image);
-  if (!image) {
-    const commitOpen = async () => (e.pending(1), e.commit());
-    await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.at(-1)!.version);
-  }
+  if (!image) await migrate(migrationSteps(e), await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.at(-1)!.version);
   return e;
 }
 

@@ -6,7 +6,7 @@ import { AUDIT_SUMS } from '../src/ledger/audit';
 import { LEDGER_MIGRATIONS, LOOKUPS } from '../src/ledger/schema';
 import { checkMigrations, migrate } from '../src/worker/features/migrations';
 import { Engine } from '../src/worker/sql/engine';
-import { ledgerEngine, loadSql } from './helpers';
+import { ledgerEngine, loadSql, migrationSteps } from './helpers';
 
 /** Runs one operation as the host does: its own transaction, rolled back on any error. */
 function op<T>(e: Engine, fn: (e: Engine) => T): { ok: true; value: T } | { ok: false; code: string } {
@@ -172,7 +172,7 @@ describe('ledger reads and even-money settlement', () => {
 
   it('moves a ledger with entries to the indexes that carry amounts, and back, keeping its books', async () => {
     const e = new Engine(await loadSql());
-    const steps = { engine: () => e, commitOpen: async () => (e.pending(1), e.commit()), checkpoint: async () => {} };
+    const steps = migrationSteps(e);
     const known = await checkMigrations(LEDGER_MIGRATIONS);
     await migrate(steps, known, 3);
     op(e, (e) => (ledgerOps.createPlayer(e, 'a', 1000n), ledgerOps.createPlayer(e, 'b', 1000n)));
