@@ -13,7 +13,7 @@ import { isSharedWrite, loadOpChecks, record } from '../../src/sync/device';
 import type { Joined, PullAnswer, PushAnswer } from '../../src/sync/protocol';
 import { checkMigrations, migrate } from '../../src/worker/features/migrations';
 import { Engine } from '../../src/worker/sql/engine';
-import { loadSql } from '../helpers';
+import { loadSql, migrationSteps } from '../helpers';
 import { call, DeviceClient, localBalances, replay, startServer, type Server } from './harness';
 
 let server: Server;
@@ -29,7 +29,7 @@ class Device {
 
   static async open(): Promise<Device> {
     const e = new Engine(await loadSql());
-    await migrate({ engine: () => e, commitOpen: async () => (e.pending(1), e.commit()), checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.length);
+    await migrate(migrationSteps(e), await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.length);
     return new Device(e);
   }
 

@@ -12,7 +12,7 @@ import { Engine } from '../../src/worker/sql/engine';
 import { checkMigrations, migrate } from '../../src/worker/features/migrations';
 import { buildApp, type AppOptions } from '../../server/app';
 import { connect, type Sql } from '../../server/db';
-import { loadSql } from '../helpers';
+import { loadSql, migrationSteps } from '../helpers';
 
 /** A running server and its database client. */
 export interface Server {
@@ -120,8 +120,7 @@ export class DeviceClient {
 /** A fresh local ledger (sql.js), migrated as a device's would be. */
 export async function localLedger(): Promise<Engine> {
   const e = new Engine(await loadSql());
-  const commitOpen = async () => (e.pending(1), e.commit());
-  await migrate({ engine: () => e, commitOpen, checkpoint: async () => {} }, await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.at(-1)!.version);
+  await migrate(migrationSteps(e), await checkMigrations(LEDGER_MIGRATIONS), LEDGER_MIGRATIONS.at(-1)!.version);
   return e;
 }
 
