@@ -151,6 +151,18 @@ describe('engine rules', () => {
     expect(copy.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
   });
 
+  it('holds its file in exclusive locking mode, in a copy opened from its export too, and refuses to change that', async () => {
+    // The file is the engine's alone (Emscripten's MEMFS): re-checking it before every read costs JS calls for nothing.
+    const e = await fresh();
+    expect(e.query('PRAGMA locking_mode')).toEqual([{ locking_mode: 'exclusive' }]);
+    e.begin();
+    expect(() => e.run('PRAGMA locking_mode = NORMAL')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    e.rollback();
+    const copy = new Engine(await loadSql(), e.export());
+    expect(copy.query('PRAGMA locking_mode')).toEqual([{ locking_mode: 'exclusive' }]);
+    expect(dump(copy)).toEqual(dump(e));
+  });
+
   it('notices when SQLite itself ends the transaction (RAISE(ROLLBACK))', async () => {
     const e = await fresh(`CREATE TABLE t(x); CREATE TRIGGER no AFTER INSERT ON t WHEN NEW.x < 0 BEGIN SELECT RAISE(ROLLBACK, 'negative'); END;`);
     e.begin();
