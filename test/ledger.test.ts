@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { command, Model, type Command } from './ledger-model';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ledgerOps } from '../src/ledger/operations';
 import { AUDIT_SUMS } from '../src/ledger/audit';
 import { LEDGER_MIGRATIONS, LOOKUPS } from '../src/ledger/schema';
@@ -186,6 +186,36 @@ describe('ledger reads and even-money settlement', () => {
       expect({ a: ledgerOps.history(e, 'a', { limit: 50 }), b: ledgerOps.history(e, 'b', { limit: 50 }) }).toEqual(before);
       expect(/COVERING INDEX entry_by_account/.test(plan(AUDIT_SUMS.byAccount))).toBe(covering);
     }
+  });
+
+  it('hands out operation and game ids that grow with time, and differ within one millisecond', async () => {
+    // Ids in time order go in at the end of the operation and game keys and of entry_by_operation,
+    // not at a random page of them: a commit touches the same few pages however large the ledger is.
+    const e = await ledgerEngine();
+    op(e, (e) => (ledgerOps.createPlayer(e, 'a', 1000n), ledgerOps.createPlayer(e, 'b', 1000n)));
+    const start = Date.now();
+    const ids: string[] = [];
+    const sameMs: string[] = [];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (let i = 0; i < 20; i++) {
+        vi.setSystemTime(start + 2 * i);
+        const transfer = op(e, (e) => ledgerOps.transfer(e, 'a', 'b', 1n));
+        vi.setSystemTime(start + 2 * i + 1);
+        const game = op(e, (e) => ledgerOps.createGame(e));
+        if (!transfer.ok || !game.ok) throw new Error('an operation failed');
+        ids.push(transfer.value.id, game.value);
+      }
+      for (let i = 0; i < 50; i++) {
+        const transfer = op(e, (e) => ledgerOps.transfer(e, 'b', 'a', 1n));
+        if (transfer.ok) sameMs.push(transfer.value.id);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    for (const id of [...ids, ...sameMs]) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(sameMs).size).toBe(50);
   });
 
   it('answers the new lookups from an index', async () => {

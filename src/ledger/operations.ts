@@ -41,8 +41,17 @@ function keyArg(options: { idempotencyKey?: string } | undefined): string | unde
   return key;
 }
 
-function randomId(): string {
-  return hex(crypto.getRandomValues(new Uint8Array(16)));
+/**
+ * A new operation or game id: 32 hex digits, the time in milliseconds (48 bits) and then
+ * 80 random bits. Ids that grow with time go in at the end of the operation and game keys
+ * and of `entry_by_operation`; fully random ones went in at a random page of each, so a
+ * commit touched more pages the larger the ledger (Node, a 59 MB ledger: 76 µs per transfer
+ * against 83-85). A clock set back costs only that order, never uniqueness.
+ */
+function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  for (let i = 5, t = Date.now(); i >= 0; i--, t = Math.floor(t / 256)) bytes[i] = t % 256;
+  return hex(bytes);
 }
 
 function player(e: Sql, id: string): { account: number; balance: bigint } {
@@ -70,7 +79,7 @@ function post(e: Sql, operation: string, account: { account: number; balance: bi
 }
 
 function operation(e: Sql, kind: string, extra: { game?: string; key?: string; request?: string; wager?: string } = {}): string {
-  const id = randomId();
+  const id = newId();
   e.run(`INSERT INTO operation (id, kind, game, idempotency_key, request, wager, created_at) VALUES (?, ?, ?, ?, ?, ?, ${NOW})`, [
     id,
     kind,
@@ -165,7 +174,7 @@ export const ledgerOps = {
   },
 
   createGame(e: Sql, options?: { id?: string }): string {
-    const id = options?.id === undefined ? randomId() : idArg(options.id, 'game id');
+    const id = options?.id === undefined ? newId() : idArg(options.id, 'game id');
     const { lastInsertRowid } = e.run(`INSERT INTO account (kind, ref, balance) VALUES ('pot', ?, 0)`, [id]);
     e.run(`INSERT INTO game (id, pot, created_at) VALUES (?, ?, ${NOW})`, [id, lastInsertRowid]);
     return id;
