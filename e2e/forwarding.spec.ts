@@ -80,12 +80,14 @@ async function whileWriting(writer: Page, sender: Page, name: string, sql: strin
   );
   await sender.evaluate(
     ({ name, sql, kind }) =>
-      new Promise<void>((started) => {
+      new Promise<void>((started, failed) => {
         // What the sender's worker heard (its prelude, `reportHeard`), not its page: the two hear apart.
         const channel = new BroadcastChannel('e2e-faults');
+        const timer = setTimeout(() => (channel.close(), failed(new Error("the sender's worker heard no 3 commits of the writer in 10 s"))), 10_000);
         let heard = 0;
         channel.onmessage = (event: MessageEvent<{ heard?: number }>) => {
           if (event.data?.heard === undefined || ++heard < 3) return;
+          clearTimeout(timer);
           channel.close();
           const call = kind === 'ledger' ? window.ledger!.transfer('alice', 'bob', 30n).then(() => ({ changes: 1, lastInsertRowid: 0 })) : window.stores[name]!.run(sql);
           window.result = call.then(
@@ -130,9 +132,12 @@ const countHandedOver = (writer: Page) =>
  */
 async function handedOrSettled(writer: Page, sender: Page, before: number): Promise<'handed' | 'settled'> {
   let how: 'handed' | 'settled' | undefined;
-  await expect
-    .poll(async () => (how = (await writer.evaluate(() => window.handedOver!)) > before ? 'handed' : (await settledWithin(sender, 0)) ? 'settled' : undefined), { timeout: 10_000 })
-    .toBeDefined();
+  const look = async () => {
+    if ((await writer.evaluate(() => window.handedOver!)) > before) how = 'handed';
+    else if (await settledWithin(sender, 0)) how = 'settled';
+    return how;
+  };
+  await expect.poll(look, { timeout: 10_000 }).toBeDefined();
   return how!;
 }
 
@@ -197,11 +202,15 @@ for (const fault of ['drop-outcomes', 'deaf'] as const) {
         const before = await writer.evaluate(() => window.handedOver!);
         await whileWriting(writer, sender, 'dies', `INSERT INTO t(x) VALUES ('${x}')`);
         if ((await handedOrSettled(writer, sender, before)) === 'handed') break;
-        // Run by the sender itself: it too must have committed exactly once. Then try again.
+        // Run by the sender itself: it too must have committed exactly once, and nothing of it reached the writer.
         await stopWriting(writer);
         expect(await sender.evaluate(() => window.result!)).toMatchObject({ ok: true });
         expect(await rows(sender, 'dies', x)).toBe(1);
+        expect(await writer.evaluate(() => window.handedOver!)).toBe(before);
         expect(attempt, 'the sender never handed its write to the writer').toBeLessThan(5);
+        // The sender holds the lock now, and the writer's next writes would be handed to it: a transaction
+        // always takes the lock itself, so the writer holds it again before it writes on.
+        await writer.evaluate(() => window.stores.dies!.transaction(async () => undefined));
       }
       if (fault === 'drop-outcomes') await expect.poll(() => rows(writer, 'dies', x)).toBe(1);
       await stopWriting(writer);
@@ -218,6 +227,7 @@ for (const fault of ['drop-outcomes', 'deaf'] as const) {
       await gotoHarness(fresh);
       await open(fresh, 'dies');
       expect(await rows(fresh, 'dies', x)).toBe(1);
+      for (let earlier = 1; earlier < Number(x.split(' ')[1]); earlier++) expect(await rows(fresh, 'dies', `once ${earlier}`)).toBe(1);
     } finally {
       await context.close();
     }
