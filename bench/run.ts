@@ -261,7 +261,7 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
     for (const contender of params.analyticContenders) {
       if (!params.contenders.includes(contender)) continue;
       const a = await attempt(`bulk import + analytic ${contender}`, () =>
-        page.evaluate((o) => window.bench.analytic(o), { contender, name: `w3-${contender}`, importRows: params.importRows, totalRows: params.analyticRows, reps: params.analyticReps }),
+        page.evaluate((o) => window.bench.analytic(o), { contender, name: `w3-${contender}`, importRows: params.importRows, totalRows: params.analyticRows, reps: params.analyticReps, reads: params.reads }),
       );
       await page.evaluate(() => window.bench.wipe());
       if (!a) continue;

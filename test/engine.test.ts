@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../src/worker/sql/engine';
+import { packRows, unpackRows } from '../src/shared/rows';
 import { dump, inTx, loadSql } from './helpers';
 
 const SCHEMA = `
@@ -235,5 +236,25 @@ describe('opening an image', () => {
     expect(new Engine(sql, image.slice()).query('SELECT n FROM parent')).toEqual([{ n: 3 }]);
     copied.close();
     adopted.close();
+  });
+});
+
+describe('rows on the wire', () => {
+  it('packs a query’s rows as column names once and one flat array of values, which unpack to the same objects', async () => {
+    const engine = new Engine(await loadSql());
+    const sql = `SELECT 1 AS a, 'x' AS b, 9007199254740993 AS big, x'0102' AS blob, NULL AS n UNION ALL SELECT 2, 'y', 3, x'', 4`;
+    const packed = engine.queryPacked(sql);
+    expect(packed.columns).toEqual(['a', 'b', 'big', 'blob', 'n']);
+    expect(packed.values).toEqual([1, 'x', 9007199254740993n, new Uint8Array([1, 2]), null, 2, 'y', 3, new Uint8Array(), 4]);
+    expect(unpackRows(packed)).toEqual(engine.query(sql));
+    expect(engine.query(sql)[0]).toEqual({ a: 1, b: 'x', big: 9007199254740993n, blob: new Uint8Array([1, 2]), n: null });
+    // A repeated name keeps the later column's value, as an object per row always did.
+    expect(unpackRows(engine.queryPacked('SELECT 1 AS k, 2 AS k'))).toEqual([{ k: 2 }]);
+    // No rows: the names are still known. Several statements: the last one's rows.
+    expect(engine.queryPacked(`SELECT 1 AS a WHERE 0`)).toEqual({ columns: ['a'], values: [] });
+    expect(engine.queryPacked(`SELECT 5 AS a; SELECT 6 AS b`)).toEqual({ columns: ['b'], values: [6] });
+    // Rows that are objects already (a write's RETURNING rows) pack to the same wire form.
+    expect(packRows(engine.query(sql))).toEqual(packed);
+    expect(unpackRows(packRows([]))).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
 import { proxy, transfer, type Remote } from 'comlink';
 import type { WorkerEvent, LedgerArgs, LedgerOpName, LedgerResult, SyncArgs, SyncOpName, SyncResult, WorkerApi } from '../shared/contract';
 import { StoreError } from '../shared/errors';
+import { unpackRows } from '../shared/rows';
 import type { BackupPreview, CheckpointInfo, RunResult, SqlParams, StoreOptions, StoreStats, Tx } from '../shared/types';
 import { WorkerEvents, type StoreEvent } from './worker-events';
 import { checkLoadOptions, validate } from './options';
@@ -124,7 +125,7 @@ export class Store {
 
   /** Runs SQL and returns the rows of its (last) statement as objects. Writes are durable when it resolves. */
   query<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
-    return this.call((api) => api.query(sql, params)) as Promise<T[]>;
+    return this.call((api) => api.query(sql, params)).then((rows) => unpackRows<T>(rows));
   }
 
   /** Runs SQL that writes; resolves once the change is durable. */
@@ -142,7 +143,7 @@ export class Store {
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const id = await this.call((api) => api.begin());
     const tx: Tx = {
-      query: <R>(sql: string, params?: SqlParams) => this.call((api) => api.query(sql, params, id)) as Promise<R[]>,
+      query: <R>(sql: string, params?: SqlParams) => this.call((api) => api.query(sql, params, id)).then((rows) => unpackRows<R>(rows)),
       run: (sql: string, params?: SqlParams) => this.call((api) => api.run(sql, params, id)),
     };
     let timer: ReturnType<typeof setTimeout> | undefined;

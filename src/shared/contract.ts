@@ -11,8 +11,9 @@
  */
 import type { LedgerOpName, LedgerOps } from '../ledger/operations';
 import type { SyncSteps } from '../sync/device-types';
-import type { BackupPreview, Durability, LogPlace, Migration, RunResult, Sql, SqlParams, SqlValue, StoreStats } from './types';
+import type { BackupPreview, Durability, LogPlace, Migration, RunResult, Sql, SqlParams, StoreStats } from './types';
 import type { PageRead } from './layout-names';
+import type { PackedRows } from './rows';
 
 /** What the page passes to `open`: the store's options, defaults applied. */
 export interface OpenRequest {
@@ -57,8 +58,8 @@ export interface ChangeNotice {
 /** What the worker pushes to its page. */
 export type WorkerEvent = { type: 'change'; notice: ChangeNotice } | { type: 'schema-ahead' };
 
-/** Rows as the worker sends them. */
-export type Rows = Record<string, SqlValue>[];
+/** Rows as the worker sends them: packed (shared/rows.ts), unpacked on the page. */
+export type Rows = PackedRows;
 
 /** A ledger operation's arguments: those of its worker-side function, without the SQL connection. */
 export type LedgerArgs<K extends LedgerOpName> = LedgerOps[K] extends (sql: Sql, ...args: infer A) => unknown ? A : never;

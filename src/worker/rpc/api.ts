@@ -9,6 +9,7 @@ import { credentials, isSharedWrite, loadOpChecks, record } from '../../sync/dev
 import { READ_SYNC_OPS, syncOps } from '../../sync/device-ops';
 import { StoreError } from '../../shared/errors';
 import { stage } from '../../shared/stages';
+import { packRows } from '../../shared/rows';
 import type { RunResult, Sql, SqlParams } from '../../shared/types';
 import type { PageRead } from '../../shared/layout-names';
 import { Backups } from './backups';
@@ -102,12 +103,12 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
     },
 
     async query(sql: string, params: SqlParams | undefined, txId?: number): Promise<Rows> {
-      if (txId !== undefined) return transactions.engineOf(txId, sql).query(sql, params);
+      if (txId !== undefined) return transactions.engineOf(txId, sql).queryPacked(sql, params);
       const rows = await turn(() => {
         const { engine } = session.ready();
-        return engine.readOnly(sql) ? engine.query(sql, params) : undefined;
+        return engine.readOnly(sql) ? engine.queryPacked(sql, params) : undefined;
       });
-      return rows ?? write((e) => e.query(sql, params));
+      return rows ?? packRows(await write((e) => e.query(sql, params)));
     },
 
     async run(sql: string, params: SqlParams | undefined, txId?: number): Promise<RunResult> {

@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from 'sql.js';
 import { fromSqlite, StoreError } from '../../shared/errors';
+import { unpackRows, type PackedRows } from '../../shared/rows';
 import { stage } from '../../shared/stages';
 import type { RunResult, SqlParams, SqlValue } from '../../shared/types';
 import { ChangeCapture } from './capture';
@@ -58,20 +59,23 @@ export class Engine {
 
   /** Runs one or more statements; with params, exactly one. Returns the last statement's rows. */
   query(sql: string, params?: SqlParams): Record<string, SqlValue>[] {
-    let rows: Record<string, SqlValue>[] = [];
+    return unpackRows(this.queryPacked(sql, params));
+  }
+
+  /** `query`, its rows packed as they cross to the page (shared/rows.ts). */
+  queryPacked(sql: string, params?: SqlParams): PackedRows {
+    let rows: PackedRows = { columns: [], values: [] };
     this.each(sql, params, (stmt) => {
       // Column names only after the first step: a cached statement is re-prepared for a
       // changed schema when it is stepped, and before that it still reports the old columns.
       let columns: string[] | undefined;
-      const out: Record<string, SqlValue>[] = [];
+      const values: SqlValue[] = [];
       while (stmt.step()) {
         columns ??= stmt.getColumnNames();
-        const values = readRow(stmt);
-        const row: Record<string, SqlValue> = {};
-        for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!;
-        out.push(row);
+        for (const v of readRow(stmt)) values.push(v);
       }
-      if ((columns ?? stmt.getColumnNames()).length > 0) rows = out;
+      columns ??= stmt.getColumnNames();
+      if (columns.length > 0) rows = { columns, values };
     });
     return rows;
   }
