@@ -5,7 +5,9 @@
  * open with STORAGE_LOST, and offers the recovery copy it keeps in OPFS,
  * which loses at most the commits since the last fold.
  */
-import { expect, test } from './fixtures';
+import type { Page } from '@playwright/test';
+import { expect, gotoHarness, test } from './fixtures';
+import { injectIntoWorkers } from './worker-faults';
 
 declare global {
   interface Window {
@@ -62,6 +64,54 @@ test('a store whose IndexedDB vanished fails with STORAGE_LOST, and its recovery
   expect(recovered.audit).toEqual({ ok: true, problems: [], totalSupply: 2000n });
   // A store that holds data is never overwritten by its recovery copy.
   expect(recovered.again).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+});
+
+/** Worker prelude: every OPFS file write starts `ms` late, as on a disk busy with other work. */
+function slowOpfsWrites(ms: number): void {
+  const proto = (self as unknown as { FileSystemFileHandle?: { prototype: { createWritable?: (...a: unknown[]) => Promise<unknown> } } }).FileSystemFileHandle?.prototype;
+  const native = proto?.createWritable;
+  if (!proto || !native) return;
+  proto.createWritable = async function (this: unknown, ...args: unknown[]) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return native.apply(this, args);
+  };
+}
+
+async function hasOpfs(page: Page): Promise<boolean> {
+  return page.evaluate(async () => {
+    try {
+      await navigator.storage.getDirectory();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('a ledger whose IndexedDB vanishes right after it was created fails with STORAGE_LOST in the next tab, however slow OPFS is', async ({ harness }) => {
+  test.skip(!(await hasOpfs(harness)), 'this browser context offers no Origin Private File System');
+  // The record that the store exists is written to OPFS; here each write waits 2 s first.
+  await injectIntoWorkers(harness, slowOpfsWrites, 2_000);
+  await gotoHarness(harness);
+  const made = await harness.evaluate(async () => {
+    const ledger = (window.ledger = await window.pacioli.openLedger({ name: 'young' }));
+    await ledger.createPlayer('ada', 1000n);
+    const seq = (await ledger.store.stats()).seq;
+    // Lost at once, the store still open: the open connections let go of the databases, as on a wipe.
+    for (const name of ['pacioli:young', 'pacioli:young:snapshots']) {
+      await new Promise<void>((resolve, reject) => {
+        const request = indexedDB.deleteDatabase(name);
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(request.error);
+      });
+    }
+    return seq;
+  });
+  expect(made).toBeGreaterThan(0);
+  const other = await harness.context().newPage();
+  await gotoHarness(other);
+  const opened = await other.evaluate(() => window.e2e.settle(window.pacioli.openLedger({ name: 'young' })));
+  expect(opened).toMatchObject({ ok: false, error: { code: 'STORAGE_LOST', isStoreError: true } });
 });
 
 test('deleteStore removes a store everywhere: it then opens new and empty, not as lost', async ({ harness }) => {

@@ -215,7 +215,8 @@ export class Session {
       let migrated = 0;
       try {
         await replica.load(read);
-        if (replica.seq === 0) await this.checkNotLost(); // before migrations write to it
+        const created = replica.seq === 0;
+        if (created) await this.checkNotLost(); // before migrations write to it
         // The copy just loaded already has every known migration (the common open): nothing to take the write
         // lock for. Anything else (steps to run, unknown or changed migrations) is judged under the lock.
         if (options.autoMigrate && this.known.length > 0 && !upToDate(this.known, replica)) {
@@ -224,6 +225,8 @@ export class Session {
             throw error;
           });
         }
+        // The open made the store's first commits: it exists from now on, even if IndexedDB is lost the next moment.
+        if (created && replica.seq > 0) await recovery.recordNow(replica.seq);
       } catch (error) {
         this.closed = true;
         this.forwarding.close();

@@ -108,14 +108,35 @@ export class RecoveryCopy {
     }
   }
 
-  /** Notes that commit `seq` is durable; the record is brought up to date shortly after, in the background. */
+  /**
+   * Notes that commit `seq` is durable; the record is brought up to date in
+   * the background: at once the first time in this tab (until a record
+   * exists, a lost IndexedDB would pass for a new store), then at most once
+   * every `RECORD_EVERY_MS`.
+   */
   noteSeq(seq: number): void {
     this.knownSeq = Math.max(this.knownSeq, seq);
     if (this.recordTimer !== undefined || this.knownSeq === this.writtenSeq) return;
-    this.recordTimer = setTimeout(() => {
-      this.recordTimer = undefined;
-      void this.writeRecord().catch(() => undefined);
-    }, RECORD_EVERY_MS);
+    this.recordTimer = setTimeout(
+      () => {
+        this.recordTimer = undefined;
+        void this.writeRecord().catch(() => undefined);
+      },
+      this.writtenSeq < 0 ? 0 : RECORD_EVERY_MS,
+    );
+  }
+
+  /**
+   * Writes the record now that commit `seq` is durable, and resolves once it
+   * is written (or could not be: best effort). For an open that created the
+   * store: the open does not resolve before a lost IndexedDB can be told
+   * from a new store, however busy OPFS is.
+   */
+  async recordNow(seq: number): Promise<void> {
+    this.knownSeq = Math.max(this.knownSeq, seq);
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    await this.writeRecord().catch(() => undefined);
   }
 
   private async writeRecord(): Promise<void> {
