@@ -14,7 +14,7 @@ export interface PackedRows {
   values: SqlValue[];
 }
 
-/** One object per row, keyed by column name (a name used twice keeps the later column's value, as SQLite's own APIs do). */
+/** One object per row, keyed by column name (a name used twice keeps the later column's value, as an object per row always did). */
 export function unpackRows<T = Record<string, SqlValue>>(rows: PackedRows): T[] {
   const { columns, values } = rows;
   const width = columns.length;
