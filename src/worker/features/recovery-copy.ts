@@ -86,6 +86,8 @@ export class RecoveryCopy {
   private recordTimer: ReturnType<typeof setTimeout> | undefined;
   private knownSeq = 0;
   private writtenSeq = -1;
+  /** Until this tab first asks for the record to be written: the next ask is at once (a failed write counts). */
+  private firstAsk = true;
   /** The newest image waiting to be copied, and the copy being written. */
   private nextImage: { seq: number; image: Uint8Array } | undefined;
   private copying: Promise<void> | undefined;
@@ -117,13 +119,12 @@ export class RecoveryCopy {
   noteSeq(seq: number): void {
     this.knownSeq = Math.max(this.knownSeq, seq);
     if (this.recordTimer !== undefined || this.knownSeq === this.writtenSeq) return;
-    this.recordTimer = setTimeout(
-      () => {
-        this.recordTimer = undefined;
-        void this.writeRecord().catch(() => undefined);
-      },
-      this.writtenSeq < 0 ? 0 : RECORD_EVERY_MS,
-    );
+    const wait = this.firstAsk ? 0 : RECORD_EVERY_MS;
+    this.firstAsk = false;
+    this.recordTimer = setTimeout(() => {
+      this.recordTimer = undefined;
+      void this.writeRecord().catch(() => undefined);
+    }, wait);
   }
 
   /**
@@ -134,6 +135,7 @@ export class RecoveryCopy {
    */
   async recordNow(seq: number): Promise<void> {
     this.knownSeq = Math.max(this.knownSeq, seq);
+    this.firstAsk = false;
     clearTimeout(this.recordTimer);
     this.recordTimer = undefined;
     await this.writeRecord().catch(() => undefined);
