@@ -105,6 +105,58 @@ export interface Found {
 }
 
 /**
+ * The store's storage as the relaunched browser shows it, read raw before
+ * the store opens (so before anything could cut a torn tail off): the
+ * snapshot pointer, the IndexedDB log's keys, and each OPFS log file with
+ * its size, the commits its records name and the last workload key in it.
+ * Records are walked by their lengths, unchecked: this is a report.
+ * Passed to `page.evaluate` alone, before `inspect`.
+ */
+export async function storageView(name: string): Promise<string[]> {
+  const out: string[] = [];
+  const dbName = `pacioli:${name}`;
+  if ((await indexedDB.databases()).some((d) => d.name === dbName)) {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(dbName);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      const store = db.transaction('log').objectStore('log');
+      const ask = <T>(request: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))));
+      const meta = (await ask(store.get('meta'))) as { snapshotSeq?: number } | undefined;
+      const keys = (await ask(store.getAllKeys(IDBKeyRange.bound(0, Infinity)))).map(Number);
+      out.push(`IndexedDB: snapshot pointer at commit ${meta?.snapshotSeq ?? 'none'}, log entries ${keys.length ? `${keys[0]}–${keys.at(-1)} (${keys.length})` : 'none'}`);
+    } finally {
+      db.close();
+    }
+  } else out.push('IndexedDB: no log database');
+  try {
+    const top = await (await navigator.storage.getDirectory()).getDirectoryHandle('pacioli-log');
+    for await (const [stem, dir] of (top as unknown as { entries(): AsyncIterable<[string, FileSystemDirectoryHandle]> }).entries()) {
+      for await (const [file, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) {
+        const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+        const view = new DataView(bytes.buffer);
+        let at = 0;
+        let count = 0;
+        let first = NaN;
+        let last = NaN;
+        while (at + 16 <= bytes.length && at + 16 + view.getUint32(at, true) <= bytes.length) {
+          last = view.getFloat64(at + 8, true);
+          if (count++ === 0) first = last;
+          at += 16 + view.getUint32(at, true);
+        }
+        const tail = at > 0 ? new TextDecoder('latin1').decode(bytes.subarray(Math.max(0, at - 400), at)).match(/r\d+-\d+/g)?.at(-1) : undefined;
+        out.push(`OPFS ${stem.slice(0, 8)}/${file}: ${bytes.length} B, ${count ? `commits ${first}–${last}` : 'no record'}${at < bytes.length ? `, then ${bytes.length - at} B` : ''}, last key ${tail ?? 'none'}`);
+      }
+    }
+  } catch (e) {
+    out.push(`OPFS log: ${(e as Error).name === 'NotFoundError' ? 'none' : String(e)}`);
+  }
+  return out;
+}
+
+/**
  * Opens the ledger after a relaunch without migrating (so a migration cut by
  * the kill shows as it was left), recovering from STORAGE_LOST, and reads
  * everything the checks need. Keeps the store on `window.faultStore`.

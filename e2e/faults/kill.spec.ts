@@ -17,6 +17,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { LEDGER_MIGRATIONS } from '../../src/ledger/schema';
 import type { Migration } from '../../src/shared/types';
 import { BankModel } from './bank-model';
+import { scanLogFiles } from './disk-scan';
 import { record } from './figures';
 import type { KillMode, WorkPlan } from './kill-page';
 import { launch, newProfile, removeProfile, type Engine, type Launched } from './launch';
@@ -84,11 +85,12 @@ for (const log of LOGS) test(`whole-browser kills mid-commit, mid-fold, mid-rest
       const failure = await runUntilAimed(page, plan, model, nth, delay);
       await browser.kill();
       kills++;
+      const onDisk = scanLogFiles(dir); // before the relaunch: what the kill left, for a failure's report
       if (failure() && !/CLOSED|worker|Target|closed/i.test(failure())) model.tally.problems.push(`round ${round} (${mode}): the workload failed before the kill: ${failure()}`);
 
       browser = await launch(engine, dir);
       const check = await harnessPage(browser, baseURL!);
-      await checkBooks(check, model, NAME, migrations, SUPPLY);
+      await checkBooks(check, model, NAME, migrations, SUPPLY, onDisk);
       const t = model.tally;
       if (round % 20 === 0) console.log(`[faults] kill ${engine}: ${round}/${SIZES.kills} kills, ${t.acked} acknowledged, STORAGE_LOST ${t.storageLost}`);
       if (t.problems.length > 0) {

@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import type { Migration } from '../../src/shared/types';
 import type { BankModel } from './bank-model';
 import type { Rng } from './rng';
-import { finish, inspect, retry, startWork, type KillMode, type Report, type WorkPlan } from './kill-page';
+import { finish, inspect, retry, startWork, storageView, type KillMode, type Report, type WorkPlan } from './kill-page';
 
 /** Where in the workload each mode aims, and the spread of the strike after it (ms). */
 export const AIM: Record<KillMode, { event: Report['t']; nth: [number, number]; delay: [number, number] }> = {
@@ -34,6 +34,12 @@ export async function createBooks(page: Page, name: string, players: readonly st
     await ledger.store.close();
     if (log === 'opfs') await (await navigator.storage.getDirectory()).getDirectoryHandle('pacioli-log'); // throws if the log is not there
   }, { name, players: [...players], opening: Number(opening), log });
+}
+
+/** Orders workload keys `r<round>-<i>` by round, then by i. */
+function keyOrder(key: string): number {
+  const [round, i] = key.slice(1).split('-').map(Number);
+  return round! * 1e6 + i!;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,10 +69,22 @@ export async function runUntilAimed(page: Page, plan: WorkPlan, model: BankModel
   return () => failure;
 }
 
-/** After the strike: inspects the books in `page`, checks them against `model`, retries, checks again. */
-export async function checkBooks(page: Page, model: BankModel, name: string, migrations: Migration[], supply: bigint): Promise<void> {
+/**
+ * After the strike: inspects the books in `page`, checks them against
+ * `model`, retries, checks again. When the check finds a problem, the
+ * report adds the storage as the page saw it before opening the store, and
+ * `onDisk`: what Node read of the log files on disk right after the kill
+ * (disk-scan.ts), if given.
+ */
+export async function checkBooks(page: Page, model: BankModel, name: string, migrations: Migration[], supply: bigint, onDisk?: string[]): Promise<void> {
+  const storage = await page.evaluate(storageView, name).catch((e: unknown) => [`reading the storage failed: ${String(e)}`]);
   const found = await page.evaluate(inspect, { name, migrations, players: [...model.players] });
+  const before = model.tally.problems.length;
   const { retry: again, durableUnacked } = model.check(found, supply, migrations.map((m) => m.version));
+  if (model.tally.problems.length > before) {
+    const newest = found.keys.filter((k) => /^r\d+-\d+$/.test(k)).sort((a, b) => keyOrder(a) - keyOrder(b)).at(-1);
+    model.tally.problems.push(`(the store opened with ${found.keys.length} keys, the newest ${newest ?? 'none'}; before it opened, the page saw: ${storage.join('; ')}${onDisk ? `; on disk after the kill: ${onDisk.join('; ') || 'no log file'}` : ''})`);
+  }
   const outcomes = await page.evaluate(retry, again);
   const balances = await page.evaluate(finish, [...model.players]);
   model.afterRetry(again, durableUnacked, outcomes, balances);
