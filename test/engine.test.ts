@@ -164,6 +164,38 @@ describe('engine rules', () => {
     expect(dump(copy)).toEqual(dump(e));
   });
 
+  it('refuses to change a pragma it owns however the statement spells it (comments, quoted or bracketed names, a schema)', async () => {
+    const e = await fresh();
+    const tries = [
+      '/* a note */ PRAGMA foreign_keys = OFF',
+      '-- a note\nPRAGMA locking_mode = NORMAL',
+      'PRAGMA "foreign_keys" = OFF',
+      'PRAGMA [locking_mode] = NORMAL',
+      'PRAGMA `journal_mode` = DELETE',
+      'PRAGMA main."foreign_keys" = OFF',
+      'PRAGMA "main".locking_mode = NORMAL',
+      'PRAGMA main . foreign_keys = 0',
+      "PRAGMA 'locking_mode' = 'NORMAL'",
+      'PRAGMA FOREIGN_KEYS(0)',
+      'SELECT 1; /**/PRAGMA writable_schema = 1',
+    ];
+    for (const sql of tries) {
+      e.begin();
+      expect(() => e.run(sql), sql).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      e.rollback();
+    }
+    expect(e.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+    expect(e.query('PRAGMA locking_mode')).toEqual([{ locking_mode: 'exclusive' }]);
+    expect(e.query('PRAGMA writable_schema')).toEqual([{ writable_schema: 0 }]);
+    // Reading them stays allowed, however spelled; so does setting a pragma the store does not own.
+    expect(e.query('/* read */ PRAGMA "foreign_keys"')).toEqual([{ foreign_keys: 1 }]);
+    expect(e.query('PRAGMA main.locking_mode')).toEqual([{ locking_mode: 'exclusive' }]);
+    e.begin();
+    e.run('PRAGMA "user_version" = 7');
+    e.commit();
+    expect(e.query('PRAGMA user_version')).toEqual([{ user_version: 7 }]);
+  });
+
   it('notices when SQLite itself ends the transaction (RAISE(ROLLBACK))', async () => {
     const e = await fresh(`CREATE TABLE t(x); CREATE TRIGGER no AFTER INSERT ON t WHEN NEW.x < 0 BEGIN SELECT RAISE(ROLLBACK, 'negative'); END;`);
     e.begin();

@@ -12,7 +12,7 @@ import { ChangeCapture } from './capture';
 import { encodeEntry } from './codec';
 import { openDatabase } from './open-db';
 import { replayEntries } from './replay';
-import { splitStatements, statementKind, tokenize, type StatementText, type Token } from './lexer';
+import { pragmaSet, splitStatements, statementKind, tokenize, type StatementText, type Token } from './lexer';
 import { adopted, getBigIntRow, type SqlJs } from './sqljs';
 import { bindParams, normalizeInt, readRow } from './values';
 
@@ -23,7 +23,7 @@ export type Pending =
   | { kind: 'snapshot'; reason: string };
 
 /** PRAGMAs the store owns: changing them would break durability or integrity. */
-const OWNED_PRAGMAS = /^\s*PRAGMA\s+(main\.)?(foreign_keys|journal_mode|locking_mode|writable_schema|legacy_file_format|temp_store)\b/i;
+const OWNED_PRAGMAS = new Set(['foreign_keys', 'journal_mode', 'locking_mode', 'writable_schema', 'legacy_file_format', 'temp_store']);
 const MAX_CACHED = 64;
 
 export class Engine {
@@ -129,7 +129,7 @@ export class Engine {
     if (kind === 'transaction') {
       throw new StoreError('INVALID_ARGUMENT', 'BEGIN, COMMIT, ROLLBACK and SAVEPOINT belong to the store: use store.transaction()');
     }
-    if (OWNED_PRAGMAS.test(st.text) && st.tokens.some((t) => t.text === '=' || t.text === '(')) {
+    if (OWNED_PRAGMAS.has(pragmaSet(st) ?? '')) {
       throw new StoreError('INVALID_ARGUMENT', `this PRAGMA is managed by the store and cannot be changed: ${st.text.trim()}`);
     }
     const first = st.tokens[0]?.text;

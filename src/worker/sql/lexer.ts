@@ -39,8 +39,9 @@ export function tokenize(sql: string): Token[] {
       const close = sql.indexOf('*/', i + 2);
       i = close < 0 ? n : close + 2;
     } else if (c === "'") {
+      const start = i;
       i = skipQuoted(sql, i, "'"); // a string literal is neither word nor parameter
-      tokens.push({ kind: 'punct', text: "'", start: i - 1, end: i });
+      tokens.push({ kind: 'punct', text: "'", start, end: i });
     } else if (c === '"' || c === '`' || c === '[') {
       const start = i;
       i = skipQuoted(sql, i, c === '[' ? ']' : c);
@@ -54,8 +55,9 @@ export function tokenize(sql: string): Token[] {
       while (i < n && WORD_PART.test(sql[i]!)) i++;
       tokens.push({ kind: 'word', text: sql.slice(start, i).toUpperCase(), start, end: i });
     } else if (c >= '0' && c <= '9') {
+      const start = i;
       while (i < n && /[0-9A-Za-z_.]/.test(sql[i]!)) i++;
-      tokens.push({ kind: 'punct', text: '0', start: i - 1, end: i });
+      tokens.push({ kind: 'punct', text: '0', start, end: i });
     } else {
       tokens.push({ kind: 'punct', text: c, start: i, end: i + 1 });
       i++;
@@ -205,4 +207,28 @@ export function splitStatements(sql: string, tokens: readonly Token[]): Statemen
   }
   if (first < tokens.length) flush(tokens.length, sql.length);
   return out;
+}
+
+/**
+ * The pragma a PRAGMA statement sets (`PRAGMA [schema.]name = value` or
+ * `name(value)`), lower-cased and unquoted, or undefined when the statement
+ * only reads one or is not a PRAGMA. SQLite takes a pragma's name, and its
+ * schema's, quoted in any of its four ways, so the name is read from the
+ * token, not matched in the text.
+ */
+export function pragmaSet(st: StatementText): string | undefined {
+  const [pragma, first, dot, second] = st.tokens;
+  if (pragma?.text !== 'PRAGMA' || !first) return undefined;
+  const named = dot?.text === '.' ? second : first;
+  const next = st.tokens[dot?.text === '.' ? 4 : 2];
+  if (!named || (next?.text !== '=' && next?.text !== '(')) return undefined;
+  return unquote(st.text.slice(named.start, named.end)).toLowerCase();
+}
+
+/** An identifier as SQLite reads it: `"a""b"`, `'a'`, `` `a` `` and `[a]` are `a"b`, `a`, `a`, `a`. */
+function unquote(raw: string): string {
+  const open = raw[0];
+  if (open === '[') return raw.slice(1, -1);
+  if (open === '"' || open === "'" || open === '`') return raw.slice(1, -1).replaceAll(open + open, open);
+  return raw;
 }
