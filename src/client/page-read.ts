@@ -49,8 +49,8 @@ async function readState(name: string): Promise<PageRead | undefined> {
     // The first image, not a cursor: Firefox's cursors read records ahead, whole images among them.
     // Settled either way at once: unwanted (and unawaited) when the pointer names no snapshot.
     const firstImage = images ? Promise.all([promisifyRequest(images.getAllKeys(null, 1)), promisifyRequest(images.getAll(null, 1))]).catch(() => undefined) : undefined;
-    const [meta, keys, values] = await readLogRequests(log.transaction(LOG_STORE, 'readonly').objectStore(LOG_STORE), 0);
-    const read: PageRead = { meta, keys, values };
+    const [meta, keys, values, opfsLog] = await readLogRequests(log.transaction(LOG_STORE, 'readonly').objectStore(LOG_STORE), 0);
+    const read: PageRead = { meta, keys, values, opfsLog };
     const pointer = meta as { snapshotSeq?: unknown; snapshotKey?: IDBValidKey } | undefined;
     const seq = pointer?.snapshotSeq;
     if (typeof seq !== 'number' || seq <= 0) return read;

@@ -13,10 +13,12 @@ import { inOwnWorker } from './worker-link';
 export type { RecoveryCopyInfo };
 
 /**
- * The newest recovery copy of store `name`, if one is kept. A store copies
+ * What `recoverStore(name)` would bring back, if anything. A store copies
  * each snapshot (fold) to the Origin Private File System in the background,
  * so that a browser that throws away the origin's IndexedDB loses at most
- * the commits since the last fold. Undefined without OPFS.
+ * the commits since the last fold: this is the newest such copy. For a
+ * store whose OPFS log was lost (`log: 'opfs'`), it is what IndexedDB kept
+ * of it, or the copy if that is newer. Undefined without OPFS.
  */
 export function recoveryCopy(name: string, options: LoadOptions = {}): Promise<RecoveryCopyInfo | undefined> {
   return inOwnWorker(name, (api) => api.recoveryCopy(name), options);
@@ -26,7 +28,9 @@ export function recoveryCopy(name: string, options: LoadOptions = {}): Promise<R
  * After `openStore` failed with `STORAGE_LOST`: restores the store's
  * recovery copy into IndexedDB (commits after that copy are lost), so the
  * store opens again. `NOT_FOUND` when no copy is kept; `INVALID_ARGUMENT`
- * when the store holds data (a copy never replaces a live store).
+ * when the store holds data (a copy never replaces a live store). A store
+ * whose OPFS log was lost goes on from what its IndexedDB kept, or from
+ * its copy if that is newer (commits after it are lost).
  */
 export function recoverStore(name: string, options: { durability?: Durability } & LoadOptions = {}): Promise<RecoveryCopyInfo> {
   return inOwnWorker(name, (api, wasmUrl) => api.recoverStore(name, options.durability ?? 'strict', wasmUrl), options);

@@ -7,6 +7,12 @@ import { promisifyRequest } from 'idb-keyval';
 
 /** The snapshot pointer's key in the log's object store; log entries are keyed by number. */
 export const META_KEY = 'meta';
+/**
+ * Present in the log's object store once the store keeps its log in OPFS
+ * (idb/layout.ts): a store without it may take a missing OPFS log for none,
+ * a store with it has lost its newest commits.
+ */
+export const OPFS_LOG_KEY = 'opfs-log';
 /** The object store of each database. */
 export const LOG_STORE = 'log';
 export const SNAPSHOT_STORE = 'snapshots';
@@ -18,14 +24,15 @@ export function databaseNames(name: string): { log: string; snapshots: string } 
 
 /**
  * The log read, issued on `store` (the log's object store) inside one
- * transaction: the pointer, and the keys and values of the entries after
- * `after`. The worker's own read and the page's (client/page-read.ts) are
- * this one, so the page hands over exactly what the worker would have read.
+ * transaction: the pointer, the keys and values of the entries after
+ * `after`, and the mark of a log in OPFS. The worker's own read and the
+ * page's (client/page-read.ts) are this one, so the page hands over exactly
+ * what the worker would have read.
  */
-export function readLogRequests(store: IDBObjectStore, after: number): Promise<[meta: unknown, keys: IDBValidKey[], values: unknown[]]> {
-  // Numbers sort before strings in IndexedDB: this range holds entries, not the pointer.
+export function readLogRequests(store: IDBObjectStore, after: number): Promise<[meta: unknown, keys: IDBValidKey[], values: unknown[], opfsLog: unknown]> {
+  // Numbers sort before strings in IndexedDB: this range holds entries, not the pointer or the mark.
   const range = IDBKeyRange.bound(after, Infinity, true, false);
-  return Promise.all([promisifyRequest(store.get(META_KEY)), promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range))]);
+  return Promise.all([promisifyRequest(store.get(META_KEY)), promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range)), promisifyRequest(store.get(OPFS_LOG_KEY))]);
 }
 
 /**
@@ -38,6 +45,8 @@ export interface PageRead {
   meta: unknown;
   keys: IDBValidKey[];
   values: unknown[];
+  /** The mark of a log in OPFS (`OPFS_LOG_KEY`), if the store has one. */
+  opfsLog?: unknown;
   snapshotKey?: IDBValidKey;
   snapshot?: unknown;
 }

@@ -18,20 +18,43 @@ import type { LoadSql } from '../sql/load-sql';
 /** `withWriteLock` takes a store's cross-tab write lock (core/store-lock.ts: features/ cannot reach tabs/). */
 export function createRecoveryApi(loadSql: LoadSql, withWriteLock: WithWriteLock) {
   return {
-    /** The newest whole recovery copy of store `name`, if one is kept. */
+    /**
+     * What `recoverStore` would bring back: the newest whole recovery copy of
+     * store `name`, if one is kept; for a store whose OPFS log was lost, what
+     * its IndexedDB kept, or the copy if that is newer.
+     */
     async recoveryCopy(name: string): Promise<CopyInfo | undefined> {
-      return (await new RecoveryCopy(String(name)).newest())?.info;
+      const copy = await new RecoveryCopy(String(name)).newest();
+      const persistence = new Persistence(String(name), 'strict');
+      try {
+        const kept = await persistence.lostOpfsLog();
+        return kept && !(copy && copy.info.seq > kept.seq) ? kept : copy?.info;
+      } finally {
+        persistence.close();
+      }
     },
 
     /**
      * Restores the recovery copy of a store whose IndexedDB lost it, as one
-     * snapshot commit. Never overwrites a store that holds data.
+     * snapshot commit. Never overwrites a store that holds data, but one
+     * whose OPFS log was lost: that store goes on from what its IndexedDB
+     * kept, or from its recovery copy as a snapshot commit if that is newer.
      */
     async recoverStore(name: string, durability: Durability, wasmUrl?: string): Promise<CopyInfo> {
       const copy = await new RecoveryCopy(String(name)).newest();
-      if (!copy) throw new StoreError('NOT_FOUND', `no recovery copy of the store "${name}" is kept`);
       const persistence = new Persistence(String(name), durability);
       try {
+        const kept = await persistence.lostOpfsLog();
+        if (kept) {
+          const newer = copy && copy.info.seq > kept.seq ? copy : undefined;
+          if (newer) {
+            new Engine(await loadSql(wasmUrl), newer.image).close(); // proves it opens before anything is written
+            await persistence.writeSnapshot(newer.info.seq, newer.image, { commit: true });
+          }
+          await persistence.forgetOpfsLog(); // last: until then, the store still opens as lost
+          return newer?.info ?? kept;
+        }
+        if (!copy) throw new StoreError('NOT_FOUND', `no recovery copy of the store "${name}" is kept`);
         const { meta, entries } = await persistence.readLog(0);
         if (meta || entries.length > 0) {
           throw new StoreError('INVALID_ARGUMENT', `the store "${name}" holds data: a recovery copy never replaces it (restore a backup, or a checkpoint, instead)`);

@@ -22,7 +22,10 @@
  * With `log: 'opfs'` the log entries go to OPFS instead (opfs/log-file.ts);
  * the pointer and the snapshots stay here. A store's log is in OPFS from
  * the moment its OPFS log directory exists, whatever a tab asked for: every
- * writer looks once per lease, and every reader reads both.
+ * writer looks once per lease, and every reader reads both. Before its
+ * first append to OPFS, a lease makes sure the log database is marked as
+ * having its log there (opfs-mark.ts): a store so marked whose OPFS log is
+ * gone fails to open with STORAGE_LOST, never opens at its last snapshot.
  */
 import { get, promisifyRequest } from 'idb-keyval';
 import { conflict, StoreError } from '../../shared/errors';
@@ -35,6 +38,7 @@ import { CheckpointStore } from './checkpoint-store';
 import { createStrictStore, idbCall, type StrictStore } from './strict-store';
 import { appendFenced } from './log-append';
 import { OpfsLog, opfsLogSupported } from '../opfs/log-file';
+import { logDatabaseExists, opfsLogLost, putMark, readHead, removeMark } from './opfs-mark';
 
 /** The snapshot pointer. */
 export interface Meta {
@@ -44,6 +48,8 @@ export interface Meta {
   snapshotSha256: string;
   /** Where the image is, in the snapshots store; absent in stores written before unique keys (then it is `snapshotSeq`). */
   snapshotKey?: SnapshotKey;
+  /** When the snapshot was written (ISO 8601); absent in stores written before it was kept. */
+  writtenAt?: string;
 }
 
 /** A snapshot image's key: its commit and a nonce, so no two writes ever share one. */
@@ -88,7 +94,12 @@ export class Persistence {
    * written (reserve.ts). `log`: where new log entries go where the browser
    * offers OPFS access handles (else IndexedDB).
    */
-  constructor(name: string, durability: Durability, reserveBytes = 0, log: LogPlace = 'indexeddb') {
+  constructor(
+    private readonly name: string,
+    durability: Durability,
+    reserveBytes = 0,
+    log: LogPlace = 'indexeddb',
+  ) {
     const names = databaseNames(name);
     this.opfs = new OpfsLog(name, durability === 'strict');
     this.wantsOpfs = log === 'opfs' && opfsLogSupported();
@@ -108,7 +119,7 @@ export class Persistence {
     inOpfs.catch(() => undefined); // awaited below
     // `fromPage`: the same transaction's results, read by the page for the open (client/page-read.ts).
     // (Its shape is checked where it arrives, rpc/api.ts `provideState`.)
-    const [pointer, keys, values] = fromPage ? [fromPage.meta, fromPage.keys, fromPage.values] : await this.guard('reading the log', () => this.log('readonly', (s) => readLogRequests(s, after)));
+    const [pointer, keys, values, mark] = fromPage ? [fromPage.meta, fromPage.keys, fromPage.values, fromPage.opfsLog] : await this.guard('reading the log', () => this.log('readonly', (s) => readLogRequests(s, after)));
     let meta = pointer as Meta | undefined;
     const found: LogEntry[] = keys.map((key, i) => {
       const bytes = values[i];
@@ -120,6 +131,9 @@ export class Persistence {
       found.push(...(await this.opfs.read(after)));
       meta = (await this.guard('reading the log', () => get<Meta>(META, this.log))) ?? meta;
       found.sort((a, b) => a.seq - b.seq);
+    } else if (mark !== undefined) {
+      const kept = Math.max((meta as Partial<Meta> | undefined)?.snapshotSeq ?? 0, found.at(-1)?.seq ?? 0);
+      throw opfsLogLost(this.name, Number(kept) || 0, opfsLogSupported());
     }
     if (meta !== undefined && (typeof meta !== 'object' || meta.format !== 1 || !Number.isSafeInteger(meta.snapshotSeq))) {
       throw new StoreError('CORRUPT', 'the store metadata is damaged or of an unknown format');
@@ -150,16 +164,30 @@ export class Persistence {
 
   /** `highestSeq` of the IndexedDB part alone: the snapshot pointer and the IndexedDB log. */
   private async highestInIdb(): Promise<number> {
-    const [meta, newest] = await this.guard('reading the log', () =>
-      this.log('readonly', (s) =>
-        Promise.all([
-          promisifyRequest(s.get(META)) as Promise<Partial<Meta> | undefined>,
-          promisifyRequest(s.openKeyCursor(IDBKeyRange.bound(0, Infinity), 'prev')), // numbers only, not 'meta'
-        ]),
-      ),
-    );
-    const pointed = typeof meta === 'object' && meta !== null && Number.isSafeInteger(meta.snapshotSeq) ? meta.snapshotSeq! : 0;
-    return Math.max(pointed, Number(newest?.key ?? 0) || 0);
+    return (await this.guard('reading the log', () => readHead(this.log))).highest;
+  }
+
+  /** Once per lease, before its first append to the OPFS log: `highestInIdb`, the mark put first if missing. */
+  private async opfsLease(): Promise<number> {
+    const head = await this.guard('reading the log', () => readHead(this.log));
+    if (!head.marked) await this.guard('marking the log as kept in OPFS', () => putMark(this.log));
+    return head.highest;
+  }
+
+  /**
+   * For `recoverStore`: what IndexedDB keeps of a store marked as having
+   * its log in OPFS, when that log is gone (undefined otherwise).
+   */
+  async lostOpfsLog(): Promise<{ seq: number; bytes: number; savedAt: string } | undefined> {
+    if (!opfsLogSupported() || (await this.opfs.exists()) || !(await logDatabaseExists(databaseNames(this.name).log))) return undefined;
+    const head = await this.guard('reading the log', () => readHead(this.log));
+    if (!head.marked) return undefined;
+    return { seq: head.highest, bytes: head.snapshotBytes, savedAt: head.writtenAt };
+  }
+
+  /** For `recoverStore`: the store holds what IndexedDB kept; its log is no longer taken for lost. */
+  async forgetOpfsLog(): Promise<void> {
+    await this.guard('recovering the store', () => removeMark(this.log));
   }
 
   /**
@@ -223,7 +251,7 @@ export class Persistence {
     });
     this.inline = place === 'opfs';
     const what = describe(entries);
-    const write = place === 'opfs' ? () => this.opfs.append(entries, () => this.highestInIdb(), what) : () => this.guard(what, () => appendFenced(this.log, entries, META));
+    const write = place === 'opfs' ? () => this.opfs.append(entries, () => this.opfsLease(), what) : () => this.guard(what, () => appendFenced(this.log, entries, META));
     // At the quota a small commit (a delete is a few bytes) may use the room kept for the fold: it is
     // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
     const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;
@@ -245,7 +273,7 @@ export class Persistence {
    */
   async writeSnapshot(seq: number, image: Uint8Array, options: { commit?: boolean } = {}): Promise<Meta | undefined> {
     const key: SnapshotKey = [seq, crypto.randomUUID()];
-    const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image), snapshotKey: key };
+    const meta: Meta = { format: 1, snapshotSeq: seq, snapshotBytes: image.length, snapshotSha256: await sha256Hex(image), snapshotKey: key, writtenAt: new Date().toISOString() };
     const wasCleared = this.cleared;
     const what = `persisting the snapshot of commit ${seq}`;
     // A snapshot commit is commit `seq`: the OPFS log must not hold it already (the pointer's check below covers IndexedDB).
