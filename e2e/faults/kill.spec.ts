@@ -94,6 +94,8 @@ for (const log of LOGS) test(`whole-browser kills mid-commit, mid-fold, mid-rest
       const t = model.tally;
       if (round % 20 === 0) console.log(`[faults] kill ${engine}: ${round}/${SIZES.kills} kills, ${t.acked} acknowledged, STORAGE_LOST ${t.storageLost}`);
       if (t.problems.length > 0) {
+        // Printed at once too: a run cut short (Ctrl-C, a CI timeout) loses the error the reporter would print at the end.
+        console.log(`[faults] kill ${engine} (log in ${log}), round ${round} (${mode}) found: ${t.problems.join(' | ')}`);
         throw new Error(`kill round ${round} (${mode}, seed ${seed}, FAULTS_SEED=${process.env.FAULTS_SEED}) found: ${t.problems.join(' | ')}`);
       }
     }
