@@ -1,6 +1,7 @@
 /**
  * A cold open: the bench page navigated with ?cold=<contender>&name=<name>
- * (or ?cold=raw, the raw IndexedDB read of as many bytes) opens the store
+ * (or ?cold=raw, the raw IndexedDB read of as many bytes; ?cold=worker, a
+ * bare module worker's first message: the floor of a store in a worker) opens the store
  * and answers one query; `window.benchCold` holds the time since navigation
  * start. With &stages (Pacioli), its worker's stage marks give the
  * breakdown.
@@ -19,7 +20,12 @@ export async function coldOpen(scriptStart: number): Promise<void> {
     let first: number;
     let close: () => Promise<void>;
     let stages: { mark: string; ms: number }[] | undefined;
-    if (which === 'raw') {
+    if (which === 'worker') {
+      const worker = new Worker(new URL('./bare.worker.ts', import.meta.url), { type: 'module', name: 'bench-bare' });
+      await new Promise((resolve) => (worker.onmessage = resolve));
+      first = performance.now();
+      close = async () => worker.terminate();
+    } else if (which === 'raw') {
       const data = await get<Uint8Array>('blob', createStore('bench-raw-cold', 'kv'));
       if (!data) throw new Error('no raw blob');
       first = performance.now();

@@ -51,7 +51,11 @@ export const f = (x: number | null | undefined, d = 2) => (x === null || x === u
 /** Bytes as MB; a size the contender cannot report (NaN in the run, null once saved as JSON) stays missing. */
 const mb = (bytes: number | null | undefined) => (typeof bytes === 'number' ? bytes / 1048576 : undefined);
 
-const label = (c: string) => (c === 'raw-idb-read' ? 'raw IndexedDB read of the same bytes' : (META[c as ContenderName]?.label ?? c));
+const REFERENCES: Record<string, string> = {
+  'raw-idb-read': 'raw IndexedDB read of the same bytes',
+  'bare-worker': "a bare module worker's first message (no store: the floor of one in a worker)",
+};
+const label = (c: string) => REFERENCES[c] ?? META[c as ContenderName]?.label ?? c;
 const promiseOf = (c: string) => (META[c as ContenderName] ? PROMISES[META[c as ContenderName].promise].short : '—');
 const browserName = (r: BrowserResult) => {
   const m = /(HeadlessChrome|Chrome|Firefox)\/([\d.]+)/.exec(r.userAgent);

@@ -246,6 +246,12 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
               const { ms: raw, samples: rawSamples } = await repeated(() => cold(page, `${url}?cold=raw`));
               result.cold.push({ contender: 'raw-idb-read', sizeMB, ms: raw, bytes, ...(rawSamples.length > 1 ? { samples: rawSamples } : {}) });
               log(`${browser}: cold open raw IndexedDB read of ${(bytes / MB).toFixed(1)} MB: ${raw.toFixed(0)} ms`);
+              if (sizeMB === params.coldSizesMB[0]) {
+                // The floor of any store in a worker, which Dexie (on the page) does not pay: once, at the first size.
+                const { ms: bare, samples: bareSamples } = await repeated(() => cold(page, `${url}?cold=worker`));
+                result.cold.push({ contender: 'bare-worker', sizeMB, ms: bare, ...(bareSamples.length > 1 ? { samples: bareSamples } : {}) });
+                log(`${browser}: cold open of a bare module worker (first message): ${bare.toFixed(0)} ms`);
+              }
               // One more cold open, its worker sending stage marks: where the time went (not the timed figure).
               const staged = await cold(page, `${url}?cold=${contender}&name=${encodeURIComponent(name)}&stages=1`);
               result.coldStages.push({ sizeMB, ms: staged.ms, stages: staged.stages ?? [] });
