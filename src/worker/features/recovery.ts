@@ -43,14 +43,15 @@ export function createRecoveryApi(loadSql: LoadSql, withWriteLock: WithWriteLock
     async recoverStore(name: string, durability: Durability, wasmUrl?: string): Promise<CopyInfo> {
       const copy = await new RecoveryCopy(String(name)).newest();
       const persistence = new Persistence(String(name), durability);
+      const install = async (c: NonNullable<typeof copy>) => {
+        new Engine(await loadSql(wasmUrl), c.image).close(); // proves it opens before anything is written
+        await persistence.writeSnapshot(c.info.seq, c.image, { commit: true });
+      };
       try {
         const kept = await persistence.lostOpfsLog();
         if (kept) {
           const newer = copy && copy.info.seq > kept.seq ? copy : undefined;
-          if (newer) {
-            new Engine(await loadSql(wasmUrl), newer.image).close(); // proves it opens before anything is written
-            await persistence.writeSnapshot(newer.info.seq, newer.image, { commit: true });
-          }
+          if (newer) await install(newer);
           await persistence.forgetOpfsLog(); // last: until then, the store still opens as lost
           return newer?.info ?? kept;
         }
@@ -59,8 +60,7 @@ export function createRecoveryApi(loadSql: LoadSql, withWriteLock: WithWriteLock
         if (meta || entries.length > 0) {
           throw new StoreError('INVALID_ARGUMENT', `the store "${name}" holds data: a recovery copy never replaces it (restore a backup, or a checkpoint, instead)`);
         }
-        new Engine(await loadSql(wasmUrl), copy.image).close(); // proves it opens before anything is written
-        await persistence.writeSnapshot(copy.info.seq, copy.image, { commit: true });
+        await install(copy);
         return copy.info;
       } finally {
         persistence.close();

@@ -35,10 +35,14 @@ export async function readHead(log: StrictStore): Promise<IdbHead> {
       promisifyRequest(s.get(OPFS_LOG_KEY)),
     ]),
   );
-  const pointed = typeof meta === 'object' && meta !== null && Number.isSafeInteger(meta.snapshotSeq) ? (meta.snapshotSeq as number) : 0;
-  const bytes = typeof meta === 'object' && meta !== null && Number.isSafeInteger(meta.snapshotBytes) ? (meta.snapshotBytes as number) : 0;
-  const writtenAt = typeof meta === 'object' && meta !== null && typeof meta.writtenAt === 'string' ? meta.writtenAt : '';
-  return { highest: Math.max(pointed, Number(newest?.key ?? 0) || 0), marked: mark !== undefined, snapshotBytes: bytes, writtenAt };
+  const m = typeof meta === 'object' && meta !== null ? meta : {};
+  const pointed = Number.isSafeInteger(m.snapshotSeq) ? (m.snapshotSeq as number) : 0;
+  return {
+    highest: Math.max(pointed, Number(newest?.key ?? 0) || 0),
+    marked: mark !== undefined,
+    snapshotBytes: Number.isSafeInteger(m.snapshotBytes) ? (m.snapshotBytes as number) : 0,
+    writtenAt: typeof m.writtenAt === 'string' ? m.writtenAt : '',
+  };
 }
 
 /** Puts the mark (strict, like every write of the store): before the OPFS log holds any commit IndexedDB does not. */
