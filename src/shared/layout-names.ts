@@ -4,6 +4,7 @@
  * `openStore`, while the worker starts (client/page-read.ts).
  */
 import { promisifyRequest } from 'idb-keyval';
+import { sha256Hex } from './hash';
 
 /** The snapshot pointer's key in the log's object store; log entries are keyed by number. */
 export const META_KEY = 'meta';
@@ -16,6 +17,14 @@ export const OPFS_LOG_KEY = 'opfs-log';
 /** The object store of each database. */
 export const LOG_STORE = 'log';
 export const SNAPSHOT_STORE = 'snapshots';
+
+/** The OPFS directory that holds every store's log directory (opfs/segment-files.ts). */
+export const OPFS_LOG_DIR = 'pacioli-log';
+
+/** The name of store `name`'s log directory under `OPFS_LOG_DIR`: the name hashed, so that any name fits. */
+export async function opfsLogStem(name: string): Promise<string> {
+  return (await sha256Hex(`pacioli-log:${name}`)).slice(0, 32);
+}
 
 /** IndexedDB database names of a store, also for tools and tests. */
 export function databaseNames(name: string): { log: string; snapshots: string } {
@@ -47,6 +56,8 @@ export interface PageRead {
   values: unknown[];
   /** The mark of a log in OPFS (`OPFS_LOG_KEY`), if the store has one. */
   opfsLog?: unknown;
+  /** Whether the store's OPFS log directory exists, looked up beside the read (absent: not known). */
+  opfsDir?: boolean;
   snapshotKey?: IDBValidKey;
   snapshot?: unknown;
 }

@@ -87,8 +87,8 @@ export class Persistence {
    * IndexedDB transaction, so the two agree even while other tabs commit
    * and fold. Entries must follow each other without a gap.
    */
-  async readLog(after: number, fromPage?: PageRead): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
-    const inOpfs = this.opfs.exists(); // looked up beside the IndexedDB read
+  async readLog(after: number, fromPage?: PageRead, lookedUp?: Promise<boolean>): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
+    const inOpfs = lookedUp ?? this.opfs.exists(); // looked up beside the IndexedDB read (`lookedUp`: started already)
     inOpfs.catch(() => undefined); // awaited below
     // `fromPage`: the same transaction's results, read by the page for the open (client/page-read.ts).
     // (Its shape is checked where it arrives, rpc/api.ts `provideState`.)
@@ -99,7 +99,9 @@ export class Persistence {
       if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${Number(key)} is damaged: it is not binary`);
       return { seq: Number(key), bytes };
     });
-    if (await inOpfs) {
+    // A mark without the directory may be a tab making this store's OPFS log right now (it marks
+    // first): the lookup ran beside the read or before it, so look once more before calling it lost.
+    if ((await inOpfs) || (mark !== undefined && (await this.opfs.exists()))) {
       // The OPFS files first, the pointer after: a fold in between covers what a sweep took away.
       found.push(...(await this.opfs.read(after)));
       meta = (await this.guard('reading the log', () => get<Meta>(META, this.log))) ?? meta;
@@ -173,12 +175,16 @@ export class Persistence {
     // The snapshot's key is in the log database's pointer; opening the snapshots database meanwhile
     // takes its connection set-up (10–30 ms on a cold start) off the path.
     // With the page's read, both connections open now, off the path, for the writes to come.
+    // Whether the log is in OPFS: the page looked it up beside its read (in a worker that has just
+    // started, the lookup took 20-35 ms); without the page's read, looked up here beside this one.
     let page = await fromPage;
     if (fromPage) stage(page ? 'open:state-from-page' : 'open:state-not-from-page');
+    let lookedUp: Promise<boolean> | undefined = typeof page?.opfsDir === 'boolean' ? Promise.resolve(page.opfsDir) : undefined;
     void this.snapshots('readonly', async () => undefined).catch(() => undefined);
     if (page) void this.log('readonly', async () => undefined).catch(() => undefined);
     for (let attempt = 0; ; attempt++) {
-      const { meta, entries } = await this.readLog(0, page);
+      const { meta, entries } = await this.readLog(0, page, lookedUp);
+      lookedUp = undefined; // a second attempt looks again
       const base = meta?.snapshotSeq ?? 0;
       if (!meta || base === 0) {
         this.reserve.fill(); // in the background, in the snapshots database: the log's puts do not queue behind it

@@ -4,10 +4,9 @@
  * lookups, kept to one call each where they repeat.
  */
 import { fromStorage, StoreError } from '../../shared/errors';
-import { sha256Hex } from '../../shared/hash';
+import { OPFS_LOG_DIR as DIR, opfsLogStem } from '../../shared/layout-names';
 import { opfsLogSupported, type FileHandle } from './handles';
 
-const DIR = 'pacioli-log';
 const PREFIX = 'seg-';
 /** The origin's OPFS root, asked for once per worker. */
 let rootDir: Promise<FileSystemDirectoryHandle> | undefined;
@@ -24,7 +23,7 @@ export class SegmentFiles {
   private found: FileSystemDirectoryHandle | undefined;
 
   constructor(name: string) {
-    this.stem = sha256Hex(`pacioli-log:${name}`).then((h) => h.slice(0, 32));
+    this.stem = opfsLogStem(name);
   }
 
   /** The store's log directory, if the store keeps a log here (`create`: make it). */
