@@ -23,6 +23,7 @@ import { GroupCommit } from './group-commit';
 import { IdleFold } from './idle-fold';
 import { CatchUp } from './catch-up';
 import { persistOpen } from './persist';
+import { dropFence } from '../idb/log-append';
 import type { Outcome } from '../tabs/channel';
 
 export class Commits {
@@ -142,6 +143,9 @@ export class Commits {
       const epoch = this.group.epoch;
       const { engine } = replica;
       const next = replica.seq + 1;
+      // Alone in the pipeline: its append's transaction starts, and its fence is answered, while the SQL runs.
+      // Nothing from here to `add` gives up this task: the transaction stays active for the adds.
+      const early = this.group.idle ? replica.persistence.openAppend(next) : undefined;
       engine.begin();
       let result: T;
       let pending;
@@ -151,11 +155,13 @@ export class Commits {
         pending = engine.pending(next);
       } catch (error) {
         engine.rollback();
+        dropFence(early);
         throw error;
       }
       if (pending.kind !== 'log' || replica.persistence.cleared) {
         // A snapshot (or nothing) cannot join a batch: it goes once the batch before it is durable.
         engine.rollback();
+        dropFence(early);
         await this.group.settle();
         return { result: await this.alone(replica, fn), release };
       }
@@ -163,10 +169,11 @@ export class Commits {
         engine.commit(); // deferred foreign keys fail here, before anything is queued
       } catch (error) {
         engine.rollback();
+        dropFence(early);
         throw error;
       }
       replica.advance(next);
-      const durable = this.group.add({ seq: next, entry: pending.entry, tables: pending.tables, outcomes: this.noted }, epoch);
+      const durable = this.group.add({ seq: next, entry: pending.entry, tables: pending.tables, outcomes: this.noted }, epoch, early);
       return { result, release, durable };
     } catch (error) {
       release();

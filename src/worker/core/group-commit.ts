@@ -21,6 +21,7 @@ import { toStoreError, type StoreError } from '../../shared/errors';
 import { nextTask } from '../../shared/next-task';
 import { stage } from '../../shared/stages';
 import type { Replica } from './replica';
+import { dropFence, type Fence } from '../idb/log-append';
 import type { Outcome } from '../tabs/channel';
 
 /** Hops in a row that bring no other write before a writer is taken to be alone; then one hop per PROBE_EVERY batches. */
@@ -38,6 +39,8 @@ interface Write {
 /** A write committed in SQLite, waiting for its entry to be durable. */
 interface Waiting extends Write {
   done: (error?: StoreError) => void;
+  /** Its append's fence, opened before its SQL ran (only a write that found nothing queued or in flight). */
+  early?: Fence;
 }
 
 export class GroupCommit {
@@ -57,15 +60,24 @@ export class GroupCommit {
     private readonly durable: (batch: readonly Write[]) => void,
   ) {}
 
+  /** True when nothing is queued or being written: a write now goes alone, in a batch of its own. */
+  get idle(): boolean {
+    return this.flushing === undefined && this.queue.length === 0;
+  }
+
   /**
    * Queues commit `seq`, which SQLite has committed in memory on top of
    * what is queued; resolves once it is durable. `epoch` is the one the
    * write started under: if a batch failed since, it ran on lost state.
+   * `early`: the fence its append may use (see `idle`), opened in this task.
    */
-  add(write: Write, epoch: number): Promise<void> {
-    if (epoch !== this.epoch || this.failure) return Promise.reject(this.failure ?? toStoreError('a batch this write ran on top of failed', 'PERSIST_FAILED'));
+  add(write: Write, epoch: number, early?: Fence): Promise<void> {
+    if (epoch !== this.epoch || this.failure) {
+      dropFence(early);
+      return Promise.reject(this.failure ?? toStoreError('a batch this write ran on top of failed', 'PERSIST_FAILED'));
+    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...write, done: (error) => (error ? reject(error) : resolve()) });
+      this.queue.push({ ...write, early, done: (error) => (error ? reject(error) : resolve()) });
       this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
     });
   }
@@ -84,9 +96,14 @@ export class GroupCommit {
       this.batches++;
       const batch = this.queue;
       this.queue = [];
+      // Only the first write of a batch can have opened its fence, and only when it found the pipeline idle.
+      for (const w of batch.slice(1)) dropFence(w.early);
       try {
         stage('commit:idb-start');
-        await this.replica().persistence.append(...batch.map(({ seq, entry }) => ({ seq, bytes: entry })));
+        await this.replica().persistence.append(
+          batch.map(({ seq, entry }) => ({ seq, bytes: entry })),
+          batch[0]!.early,
+        );
         stage('commit:idb-done');
       } catch (error) {
         this.epoch++;

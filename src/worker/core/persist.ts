@@ -53,7 +53,7 @@ export async function persistOpen(replica: Replica): Promise<void> {
     }
   }
   try {
-    await persistence.append({ seq: next, bytes: pending.entry });
+    await persistence.append([{ seq: next, bytes: pending.entry }]);
   } catch (error) {
     if (commitFirst) await replica.recover();
     else engine.rollback();

@@ -36,7 +36,7 @@ import { databaseNames, LOG_STORE, META_KEY, readLogRequests, SNAPSHOT_STORE, ty
 import { Reserve } from './reserve';
 import { CheckpointStore } from './checkpoint-store';
 import { createStrictStore, idbCall, type StrictStore } from './strict-store';
-import { appendFenced } from './log-append';
+import { appendFenced, dropFence, openFence, type Fence } from './log-append';
 import { OpfsLog, opfsLogSupported } from '../opfs/log-file';
 import { logDatabaseExists, opfsLogLost, putMark, readHead, removeMark } from './opfs-mark';
 import { describe, sameKey, type Loaded, type LogEntry, type Meta, type SnapshotKey } from './layout-types';
@@ -59,6 +59,8 @@ export class Persistence {
   private readonly wantsOpfs: boolean;
   /** Where this lease appends: looked up at its first append, forgotten when the lease ends (`letGo`). */
   private place: Promise<LogPlace> | undefined;
+  /** What `place` resolved to, once it has. */
+  private placed: LogPlace | undefined;
   /** True once appends went to OPFS: they block the worker while they write and flush (group-commit.ts yields first). */
   inline = false;
 
@@ -222,24 +224,44 @@ export class Persistence {
    * then resumed) fails with `CONFLICT` instead of overwriting another tab's
    * commit (log-append.ts).
    */
-  async append(...entries: LogEntry[]): Promise<void> {
-    this.place ??= (async () => (this.wantsOpfs || (await this.opfs.exists()) ? 'opfs' : 'indexeddb'))();
+  async append(entries: LogEntry[], early?: Fence): Promise<void> {
+    this.place ??= (async () => (this.wantsOpfs || (await this.opfs.exists()) ? 'opfs' : 'indexeddb'))().then((place) => (this.placed = place));
     const place = await this.place.catch((error: unknown) => {
       this.place = undefined;
+      dropFence(early);
       throw error;
     });
     this.inline = place === 'opfs';
     const what = describe(entries);
-    const write = place === 'opfs' ? () => this.opfs.append(entries, () => this.opfsLease(), what) : () => this.guard(what, () => appendFenced(this.log, entries, META));
+    let fence = early; // for the first attempt only
+    const idb = () => {
+      const f = fence;
+      fence = undefined;
+      return this.guard(what, () => appendFenced(this.log, entries, META, f));
+    };
+    if (place === 'opfs') dropFence(early);
+    const write = place === 'opfs' ? () => this.opfs.append(entries, () => this.opfsLease(), what) : idb;
     // At the quota a small commit (a delete is a few bytes) may use the room kept for the fold: it is
     // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
     const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;
     await (small ? this.reserve.orRelease(write) : write());
   }
 
+  /**
+   * The fence of the IndexedDB append that will start at commit `first`,
+   * opened now (log-append.ts `openFence`): where this lease's appends are
+   * known to go to IndexedDB and the connection is open; else undefined.
+   */
+  openAppend(first: number): Fence | undefined {
+    if (this.place === undefined || this.placed !== 'indexeddb' || this.cleared) return undefined;
+    const store = this.log.now('readwrite');
+    return store && openFence(store, first, META);
+  }
+
   /** This tab lets go of the write lock: the OPFS log's access handle is closed first, for the next writer. */
   letGo(): void {
     this.place = undefined;
+    this.placed = undefined;
     this.opfs.release();
   }
 

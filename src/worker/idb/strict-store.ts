@@ -11,6 +11,8 @@ import type { Durability } from '../../shared/types';
 /** A `UseStore` plus what idb-keyval's does not offer: closing, and noticing the database went away. */
 export interface StrictStore extends UseStore {
   close(): void;
+  /** The object store in a new transaction at once, if the connection is open already (else undefined). */
+  now(mode: IDBTransactionMode): IDBObjectStore | undefined;
   /** True once the database was deleted or closed under us (site data cleared); cleared by `resetLost`. */
   readonly lost: boolean;
   resetLost(): void;
@@ -24,20 +26,25 @@ export interface StrictStore extends UseStore {
  */
 export function createStrictStore(dbName: string, storeName: string, durability: Durability): StrictStore {
   let dbp: Promise<IDBDatabase> | undefined;
+  /** The connection `dbp` resolved to, while it is the current one. */
+  let opened: IDBDatabase | undefined;
   let lost = false;
   const open = (): Promise<IDBDatabase> => {
     if (!dbp) {
       const request = indexedDB.open(dbName);
       request.onupgradeneeded = () => request.result.createObjectStore(storeName);
       dbp = promisifyRequest(request).then((db) => {
+        opened = db;
         db.onversionchange = (event) => {
           db.close();
           dbp = undefined;
+          opened = undefined;
           if (event.newVersion === null) lost = true; // deleted: what it held is gone
         };
         db.onclose = () => {
           // Fired when the browser closes the connection abnormally, e.g. site data cleared.
           dbp = undefined;
+          opened = undefined;
           lost = true;
         };
         return db;
@@ -61,6 +68,14 @@ export function createStrictStore(dbName: string, storeName: string, durability:
   store.close = () => {
     void dbp?.then((db) => db.close()).catch(() => undefined);
     dbp = undefined;
+    opened = undefined;
+  };
+  store.now = (mode) => {
+    try {
+      return opened?.transaction(storeName, mode, { durability }).objectStore(storeName);
+    } catch {
+      return undefined; // closing: the caller takes the usual way
+    }
   };
   return store;
 }
