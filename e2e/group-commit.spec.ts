@@ -133,3 +133,57 @@ test('each announcement of a batch names its own entry: never a later commit sti
   expect(wrong.heard).toBeGreaterThanOrEqual(200);
   expect(wrong.mismatches).toEqual([]);
 });
+
+test("a lone write's append fence is sent before its SQL runs; the write is durable all the same", async ({ page }) => {
+  // The worker records when the log's fence look (getKey of the new entry) and its add are sent, per key.
+  await injectIntoWorkers(
+    page,
+    () => {
+      const sent: Record<string, { look?: number; add?: number }> = {};
+      const channel = new BroadcastChannel('e2e-faults');
+      channel.onmessage = (event: MessageEvent<{ report?: boolean }>) => {
+        if (event.data.report) channel.postMessage({ sent });
+      };
+      const getKey = IDBObjectStore.prototype.getKey;
+      IDBObjectStore.prototype.getKey = function (this: IDBObjectStore, query: IDBValidKey | IDBKeyRange) {
+        if (this.name === 'log' && typeof query === 'number') (sent[query] ??= {}).look ??= performance.now();
+        return getKey.call(this, query);
+      };
+      const add = IDBObjectStore.prototype.add;
+      IDBObjectStore.prototype.add = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+        if (this.name === 'log' && typeof key === 'number') (sent[key] ??= {}).add ??= performance.now();
+        return add.call(this, value, key);
+      };
+    },
+    null,
+  );
+  await gotoHarness(page);
+  const { seq } = await page.evaluate(async () => {
+    const store = (window.stores.lone = await window.pacioli.openStore({ name: 'lone' }));
+    await store.run('CREATE TABLE t (v INTEGER NOT NULL)');
+    // The lease's first write goes alone; right after it (the lease kept, the copy current) a write may go early.
+    await store.run('INSERT INTO t VALUES (0)');
+    // One row, after SQLite counts to a million: a write whose SQL takes 50 ms or more.
+    await store.run('INSERT INTO t SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) SELECT x FROM c)');
+    return { seq: (await store.stats()).seq };
+  });
+  const sent = await page.evaluate(
+    () =>
+      new Promise<Record<string, { look?: number; add?: number }>>((resolve) => {
+        const channel = new BroadcastChannel('e2e-faults');
+        channel.onmessage = (event: MessageEvent<{ sent?: Record<string, { look?: number; add?: number }> }>) => {
+          if (event.data.sent) (channel.close(), resolve(event.data.sent));
+        };
+        channel.postMessage({ report: true });
+      }),
+  );
+  const { look, add } = sent[seq]!;
+  expect(look).toBeDefined();
+  expect(add).toBeDefined();
+  // Sent before the SQL ran, the look precedes the add by the SQL's time; sent with the adds, by a fraction of a millisecond.
+  expect(add! - look!).toBeGreaterThan(20);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+  const rows = await page.evaluate(async () => (await window.pacioli.openStore({ name: 'lone' })).query<{ v: number }>('SELECT v FROM t ORDER BY v'));
+  expect(rows.map((r) => r.v)).toEqual([0, 1000000]);
+});
