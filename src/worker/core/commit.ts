@@ -193,6 +193,9 @@ export class Commits {
   private async alone<T>(replica: Replica, fn: (engine: Engine) => T): Promise<T> {
     let current = replica.isCurrent();
     if (!current && replica.seq < this.session.channel().announced) current = await replica.catchUp();
+    // Where this lease appends, known before the SQL runs, so that the append's fence can go out first
+    // (a failed lookup is the append's to report).
+    await replica.persistence.where().catch(() => undefined);
     for (;;) {
       const retry = async (error: unknown): Promise<void> => {
         if (current) throw error;
@@ -201,6 +204,7 @@ export class Commits {
         current = true;
         if (replica.seq === seen && !(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
       };
+      const early = replica.persistence.openAppend(replica.seq + 1); // as in writeOne; nothing below gives up this task
       replica.engine.begin();
       let result: T;
       this.noted = [];
@@ -208,12 +212,13 @@ export class Commits {
         result = fn(replica.engine);
       } catch (error) {
         replica.engine.rollback();
+        dropFence(early);
         await retry(error);
         continue;
       }
       const outcomes = this.noted;
       try {
-        await this.persist(replica);
+        await persistOpen(replica, early);
       } catch (error) {
         if (!(error instanceof StoreError && error.code === 'CONFLICT')) throw error;
         await retry(error);

@@ -5,23 +5,30 @@
  */
 import { toStoreError } from '../../shared/errors';
 import { addOutcomesTable } from './outcomes';
+import { dropFence, type Fence } from '../idb/log-append';
 import type { Replica } from './replica';
 
-/** Persists and commits the engine's open transaction, or rolls it back and throws. Hold the write lock. */
-export async function persistOpen(replica: Replica): Promise<void> {
+/**
+ * Persists and commits the engine's open transaction, or rolls it back and throws. Hold the write lock.
+ * `early`: its append's fence, opened before the transaction's SQL ran, in this task (log-append.ts).
+ */
+export async function persistOpen(replica: Replica, early?: Fence): Promise<void> {
   const { engine, persistence } = replica;
   const next = replica.seq + 1;
   let pending;
   try {
     pending = engine.pending(next);
+    if (pending.kind !== 'log') dropFence(early);
     if (pending.kind === 'none') return engine.commit();
     // Storage cleared under us: memory holds the only copy, so write all of it, not a delta.
     if (pending.kind === 'log' && persistence.cleared) pending = { kind: 'snapshot', reason: 'storage was cleared' } as const;
   } catch (error) {
+    dropFence(early);
     engine.rollback();
     throw toStoreError(error);
   }
   if (pending.kind === 'snapshot') {
+    dropFence(early);
     try {
       addOutcomesTable(engine); // a snapshot anyway: the record of handed-over writes comes at no extra cost (outcomes.ts)
       engine.commit(); // sql.js cannot export inside a write transaction
@@ -48,12 +55,13 @@ export async function persistOpen(replica: Replica): Promise<void> {
     try {
       engine.commit();
     } catch (error) {
+      dropFence(early);
       engine.rollback();
       throw error;
     }
   }
   try {
-    await persistence.append([{ seq: next, bytes: pending.entry }]);
+    await persistence.append([{ seq: next, bytes: pending.entry }], early);
   } catch (error) {
     if (commitFirst) await replica.recover();
     else engine.rollback();

@@ -27,19 +27,19 @@
  * having its log there (opfs-mark.ts): a store so marked whose OPFS log is
  * gone fails to open with STORAGE_LOST, never opens at its last snapshot.
  */
-import { get, promisifyRequest } from 'idb-keyval';
-import { conflict, StoreError } from '../../shared/errors';
+import { promisifyRequest } from 'idb-keyval';
+import { conflict } from '../../shared/errors';
 import type { Durability, LogPlace } from '../../shared/types';
 import { sha256Hex } from '../../shared/hash';
-import { stage } from '../../shared/stages';
-import { databaseNames, LOG_STORE, META_KEY, readLogRequests, SNAPSHOT_STORE, type PageRead } from '../../shared/layout-names';
+import { databaseNames, LOG_STORE, META_KEY, SNAPSHOT_STORE, type PageRead } from '../../shared/layout-names';
 import { Reserve } from './reserve';
 import { CheckpointStore } from './checkpoint-store';
 import { createStrictStore, idbCall, type StrictStore } from './strict-store';
 import { appendFenced, dropFence, openFence, type Fence } from './log-append';
 import { OpfsLog, opfsLogSupported } from '../opfs/log-file';
-import { logDatabaseExists, opfsLogLost, putMark, readHead, removeMark } from './opfs-mark';
-import { describe, sameKey, type Loaded, type LogEntry, type Meta, type SnapshotKey } from './layout-types';
+import { logDatabaseExists, putMark, readHead, removeMark } from './opfs-mark';
+import { describe, type Loaded, type LogEntry, type Meta, type SnapshotKey } from './layout-types';
+import { loadState, readLog } from './layout-read';
 
 export type { Loaded, LogEntry, Meta, SnapshotKey } from './layout-types';
 
@@ -50,12 +50,13 @@ const SMALL_COMMIT = 4096;
 export { databaseNames };
 
 export class Persistence {
-  private readonly log: StrictStore;
-  private readonly snapshots: StrictStore;
-  private readonly reserve: Reserve;
+  /** The two databases, the fold's reserve and the OPFS log: also for the reads (layout-read.ts). */
+  readonly log: StrictStore;
+  readonly snapshots: StrictStore;
+  readonly reserve: Reserve;
   /** The checkpoints kept beside the snapshots. */
   readonly kept: CheckpointStore;
-  private readonly opfs: OpfsLog;
+  readonly opfs: OpfsLog;
   private readonly wantsOpfs: boolean;
   /** Where this lease appends: looked up at its first append, forgotten when the lease ends (`letGo`). */
   private place: Promise<LogPlace> | undefined;
@@ -70,7 +71,7 @@ export class Persistence {
    * offers OPFS access handles (else IndexedDB).
    */
   constructor(
-    private readonly name: string,
+    readonly name: string,
     durability: Durability,
     reserveBytes = 0,
     log: LogPlace = 'indexeddb',
@@ -87,46 +88,10 @@ export class Persistence {
   /**
    * Reads the snapshot pointer and every log entry after `after` in one
    * IndexedDB transaction, so the two agree even while other tabs commit
-   * and fold. Entries must follow each other without a gap.
+   * and fold (layout-read.ts).
    */
-  async readLog(after: number, fromPage?: PageRead, lookedUp?: Promise<boolean>): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
-    const inOpfs = lookedUp ?? this.opfs.exists(); // looked up beside the IndexedDB read (`lookedUp`: started already)
-    inOpfs.catch(() => undefined); // awaited below
-    // `fromPage`: the same transaction's results, read by the page for the open (client/page-read.ts).
-    // (Its shape is checked where it arrives, rpc/api.ts `provideState`.)
-    const [pointer, keys, values, mark] = fromPage ? [fromPage.meta, fromPage.keys, fromPage.values, fromPage.opfsLog] : await this.guard('reading the log', () => this.log('readonly', (s) => readLogRequests(s, after)));
-    let meta = pointer as Meta | undefined;
-    const found: LogEntry[] = keys.map((key, i) => {
-      const bytes = values[i];
-      if (!(bytes instanceof Uint8Array)) throw new StoreError('CORRUPT', `log entry ${Number(key)} is damaged: it is not binary`);
-      return { seq: Number(key), bytes };
-    });
-    // A mark without the directory may be a tab making this store's OPFS log right now (it marks
-    // first): the lookup ran beside the read or before it, so look once more before calling it lost.
-    if ((await inOpfs) || (mark !== undefined && (await this.opfs.exists()))) {
-      // The OPFS files first, the pointer after: a fold in between covers what a sweep took away.
-      found.push(...(await this.opfs.read(after)));
-      meta = (await this.guard('reading the log', () => get<Meta>(META, this.log))) ?? meta;
-      found.sort((a, b) => a.seq - b.seq);
-    } else if (mark !== undefined) {
-      const kept = Math.max((meta as Partial<Meta> | undefined)?.snapshotSeq ?? 0, found.at(-1)?.seq ?? 0);
-      throw opfsLogLost(this.name, Number(kept) || 0, opfsLogSupported());
-    }
-    if (meta !== undefined && (typeof meta !== 'object' || meta.format !== 1 || !Number.isSafeInteger(meta.snapshotSeq))) {
-      throw new StoreError('CORRUPT', 'the store metadata is damaged or of an unknown format');
-    }
-    const base = Math.max(after, meta?.snapshotSeq ?? 0);
-    const entries: LogEntry[] = [];
-    let expected = base + 1;
-    for (const entry of found) {
-      if (entry.seq <= base) continue; // folded into the snapshot, not yet swept
-      if (entry.seq !== expected) {
-        throw new StoreError('CORRUPT', entry.seq < expected ? `log entry ${entry.seq} is kept twice` : `log entry ${expected} is missing (the next one found is ${entry.seq})`);
-      }
-      entries.push(entry);
-      expected++;
-    }
-    return { meta, entries };
+  readLog(after: number, fromPage?: PageRead, lookedUp?: Promise<boolean>): Promise<{ meta: Meta | undefined; entries: LogEntry[] }> {
+    return readLog(this, after, fromPage, lookedUp);
   }
 
   /**
@@ -167,53 +132,9 @@ export class Persistence {
     await this.guard('recovering the store', () => removeMark(this.log));
   }
 
-  /**
-   * Reads and verifies the snapshot and every log entry after it; damage is
-   * `CORRUPT`, naming what. `fromPage`: what the page read for this open
-   * while the worker started, used in place of the first reads (undefined:
-   * the page could not, so read here).
-   */
-  async load(fromPage?: Promise<PageRead | undefined>): Promise<Loaded> {
-    // The snapshot's key is in the log database's pointer; opening the snapshots database meanwhile
-    // takes its connection set-up (10–30 ms on a cold start) off the path.
-    // With the page's read, both connections open now, off the path, for the writes to come.
-    // Whether the log is in OPFS: the page looked it up beside its read (in a worker that has just
-    // started, the lookup took 20-35 ms); without the page's read, looked up here beside this one.
-    let page = await fromPage;
-    if (fromPage) stage(page ? 'open:state-from-page' : 'open:state-not-from-page');
-    let lookedUp: Promise<boolean> | undefined = typeof page?.opfsDir === 'boolean' ? Promise.resolve(page.opfsDir) : undefined;
-    void this.snapshots('readonly', async () => undefined).catch(() => undefined);
-    if (page) void this.log('readonly', async () => undefined).catch(() => undefined);
-    for (let attempt = 0; ; attempt++) {
-      const { meta, entries } = await this.readLog(0, page, lookedUp);
-      lookedUp = undefined; // a second attempt looks again
-      const base = meta?.snapshotSeq ?? 0;
-      if (!meta || base === 0) {
-        this.reserve.fill(); // in the background, in the snapshots database: the log's puts do not queue behind it
-        return { meta, image: undefined, entries, verified: Promise.resolve() };
-      }
-      const key = meta.snapshotKey ?? base;
-      // The page's snapshot only if it is the one this pointer names (an OPFS log's pointer is read again here).
-      const raw = page && 'snapshot' in page && sameKey(page.snapshotKey, key) ? page.snapshot : await this.guard('reading the snapshot', () => get<unknown>(key, this.snapshots));
-      page = undefined; // a second attempt reads here
-      const label = `the snapshot of commit ${base}`;
-      if (!(raw instanceof Uint8Array)) {
-        // Another tab may have folded and swept between the two reads: read the newer pointer.
-        const again = await this.guard('reading the log', () => get<Meta>(META, this.log));
-        if (again && again.snapshotSeq !== base && attempt < 3) continue;
-        throw new StoreError('CORRUPT', `${label} is missing`);
-      }
-      if (raw.length !== meta.snapshotBytes) {
-        throw new StoreError('CORRUPT', `${label} is damaged: ${raw.length} bytes where ${meta.snapshotBytes} were written`);
-      }
-      // The digest takes its copy of the bytes now, so the caller may open (and adopt) the image meanwhile.
-      const verified = sha256Hex(raw).then((sha) => {
-        if (sha !== meta.snapshotSha256) throw new StoreError('CORRUPT', `${label} is damaged: its SHA-256 does not match`);
-      });
-      // The reserve's writes would queue this read behind them: they start once it is done.
-      verified.then(() => this.reserve.fill(), () => undefined);
-      return { meta, image: raw, entries, verified };
-    }
+  /** Reads and verifies the snapshot and every log entry after it (layout-read.ts). */
+  load(fromPage?: Promise<PageRead | undefined>): Promise<Loaded> {
+    return loadState(this, fromPage);
   }
 
   /**
@@ -225,9 +146,7 @@ export class Persistence {
    * commit (log-append.ts).
    */
   async append(entries: LogEntry[], early?: Fence): Promise<void> {
-    this.place ??= (async () => (this.wantsOpfs || (await this.opfs.exists()) ? 'opfs' : 'indexeddb'))().then((place) => (this.placed = place));
-    const place = await this.place.catch((error: unknown) => {
-      this.place = undefined;
+    const place = await this.where().catch((error: unknown) => {
       dropFence(early);
       throw error;
     });
@@ -245,6 +164,15 @@ export class Persistence {
     // how a user gets out, and the fold after it needs little room. A large one may not (reserve.ts).
     const small = entries.reduce((n, e) => n + e.bytes.length, 0) <= SMALL_COMMIT;
     await (small ? this.reserve.orRelease(write) : write());
+  }
+
+  /** Where this lease appends (looked up once per lease: another tab may have moved the log to OPFS meanwhile). */
+  where(): Promise<LogPlace> {
+    this.place ??= (async () => (this.wantsOpfs || (await this.opfs.exists()) ? 'opfs' : 'indexeddb'))().then((place) => (this.placed = place));
+    return this.place.catch((error: unknown) => {
+      this.place = undefined;
+      throw error;
+    });
   }
 
   /**
