@@ -18,17 +18,16 @@ export async function persistOpen(replica: Replica, early?: Fence): Promise<void
   let pending;
   try {
     pending = engine.pending(next);
-    if (pending.kind !== 'log') dropFence(early);
-    if (pending.kind === 'none') return engine.commit();
     // Storage cleared under us: memory holds the only copy, so write all of it, not a delta.
     if (pending.kind === 'log' && persistence.cleared) pending = { kind: 'snapshot', reason: 'storage was cleared' } as const;
+    if (pending.kind !== 'log') dropFence(early);
+    if (pending.kind === 'none') return engine.commit();
   } catch (error) {
     dropFence(early);
     engine.rollback();
     throw toStoreError(error);
   }
   if (pending.kind === 'snapshot') {
-    dropFence(early);
     try {
       addOutcomesTable(engine); // a snapshot anyway: the record of handed-over writes comes at no extra cost (outcomes.ts)
       engine.commit(); // sql.js cannot export inside a write transaction

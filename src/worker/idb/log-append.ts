@@ -56,17 +56,16 @@ export function dropFence(fence: Fence | undefined): void {
  */
 export function appendFenced(log: StrictStore, entries: readonly LogEntry[], metaKey: string, early?: Fence): Promise<void> {
   const first = entries[0]!.seq;
-  if (early) {
+  if (early?.first === first) {
     try {
-      if (early.first === first) return addBehind(early, entries);
+      return addBehind(early, entries);
     } catch (error) {
       dropFence(early);
       // Its transaction ended before the adds (it is only active until this task ends): a new one.
       // Any other failure is the append's own.
       if ((error as { name?: string } | null)?.name !== 'TransactionInactiveError') return Promise.reject(error);
     }
-    dropFence(early);
-  }
+  } else dropFence(early);
   return log('readwrite', (s) => addBehind(openFence(s, first, metaKey), entries));
 }
 
