@@ -153,6 +153,8 @@ export class Commits {
       try {
         result = fn(engine); // an error against a current copy is final
         pending = engine.pending(next);
+        // Deferred foreign keys fail at this commit, before anything is queued.
+        if (pending.kind === 'log' && !replica.persistence.cleared) engine.commit();
       } catch (error) {
         engine.rollback();
         dropFence(early);
@@ -164,13 +166,6 @@ export class Commits {
         dropFence(early);
         await this.group.settle();
         return { result: await this.alone(replica, fn), release };
-      }
-      try {
-        engine.commit(); // deferred foreign keys fail here, before anything is queued
-      } catch (error) {
-        engine.rollback();
-        dropFence(early);
-        throw error;
       }
       replica.advance(next);
       const durable = this.group.add({ seq: next, entry: pending.entry, tables: pending.tables, outcomes: this.noted }, epoch, early);

@@ -17,7 +17,7 @@
  * and the image's open after it was no faster (5-8 ms either way): its
  * compile is work the open never needs, on the thread the open waits for.
  *
- * The step waits a task first: the page's read is often already queued for
+ * It waits a task first: the page's read is often already queued for
  * this worker when the wasm arrives, and an open that has it does not warm
  * up at all.
  */
@@ -27,29 +27,24 @@ import { Engine } from './engine';
 import type { SqlJs } from './sqljs';
 
 /**
- * Runs its steps while `waiting()` holds. Never throws: a failure only
- * means the real open pays the compile. Resolves to how many steps ran.
+ * Opens and reads a throwaway database if `waiting()` still holds. Never
+ * throws: a failure only means the real open pays the compile. Resolves to
+ * true when the step ran through, false when it did not run or failed.
  */
-export async function warmUp(sql: SqlJs, waiting: () => boolean): Promise<{ ran: number; of: number }> {
+export async function warmUp(sql: SqlJs, waiting: () => boolean): Promise<boolean> {
+  await nextTask();
+  if (!waiting()) return false;
   let engine: Engine | undefined;
-  const steps: (() => void)[] = [
-    () => {
+  try {
+    // Not work the bench's stage marks should see.
+    quietly(() => {
       engine = new Engine(sql);
       engine.query('SELECT type, name FROM sqlite_schema WHERE name = ?', ['warm']);
-    },
-  ];
-  let ran = 0;
-  try {
-    for (const step of steps) {
-      await nextTask();
-      if (!waiting()) break;
-      quietly(step); // not a commit the bench's stage marks should see
-      ran++;
-    }
+    });
+    return true;
   } catch {
-    // nothing: warming is an optimisation only
+    return false; // warming is an optimisation only
   } finally {
     engine?.close();
   }
-  return { ran, of: steps.length };
 }
