@@ -21,11 +21,12 @@ import { Engine } from '../sql/engine';
 import type { SqlJs } from '../sql/sqljs';
 import type { TabChannel } from '../tabs/channel';
 import type { WriteLease } from '../tabs/lease';
+import { LogTally } from './log-tally';
 
 export class Replica {
   engine!: Engine;
   seq = 0;
-  private log: { seq: number; bytes: number }[] = [];
+  private readonly log = new LogTally();
   /** The lease under which this copy was last known current (-1: not known). */
   private currentUnder = -1;
   /** The log entry of the latest commit of this tab, for announcing it; undefined after a snapshot commit. */
@@ -72,8 +73,8 @@ export class Replica {
     this.engine = next;
     this.counters.snapshotSeq = loaded.meta?.snapshotSeq ?? 0;
     this.counters.snapshotBytes = loaded.meta?.snapshotBytes ?? 0;
-    this.log = loaded.entries.map((e) => ({ seq: e.seq, bytes: e.bytes.length }));
-    this.seq = this.log.at(-1)?.seq ?? this.counters.snapshotSeq;
+    this.log.reset(loaded.entries.map((e) => ({ seq: e.seq, bytes: e.bytes.length })));
+    this.seq = this.log.lastSeq ?? this.counters.snapshotSeq;
     this.counters.fullLoads++;
     this.provedCurrent(held);
     this.onChange({ seq: this.seq, tables: 'all' });
@@ -133,7 +134,7 @@ export class Replica {
   private apply(entries: readonly LogEntry[]): void {
     if (entries.length === 0) return;
     const tables = this.engine.replay(entries);
-    for (const e of entries) this.log.push({ seq: e.seq, bytes: e.bytes.length });
+    for (const e of entries) this.log.add(e.seq, e.bytes.length);
     this.seq = entries.at(-1)!.seq;
     this.counters.caughtUp += entries.length;
     this.counters.catchUps++;
@@ -164,7 +165,7 @@ export class Replica {
     this.seq = Math.max(this.seq, seq);
     this.lastEntry = entry;
     this.counters.logCommits++;
-    this.log.push({ seq, bytes: entry.length });
+    this.log.add(seq, entry.length);
     this.onChange({ seq, tables });
   }
 
@@ -179,7 +180,7 @@ export class Replica {
     this.seq = seq;
     this.lastEntry = undefined;
     this.counters.snapshotCommits++;
-    this.log = [];
+    this.log.reset();
     this.onChange({ seq, tables: 'all' });
     this.onSnapshot(seq, image);
     void this.persistence.sweep(seq);
@@ -187,7 +188,7 @@ export class Replica {
 
   /** True when the log has grown past the point where a fold pays. */
   wantsFold(): boolean {
-    return this.seq > this.counters.snapshotSeq && this.logBytes() >= Math.max(this.compactAfterBytes, this.counters.snapshotBytes / 4);
+    return this.seq > this.counters.snapshotSeq && this.log.bytes >= Math.max(this.compactAfterBytes, this.counters.snapshotBytes / 4);
   }
 
   /**
@@ -201,11 +202,7 @@ export class Replica {
    * its size: an idle fold writes at most 512 bytes per byte of log.
    */
   wantsIdleFold(): boolean {
-    return this.seq > this.counters.snapshotSeq && this.logBytes() >= Math.max(this.compactAfterBytes / 256, this.counters.snapshotBytes / 512);
-  }
-
-  private logBytes(): number {
-    return this.log.reduce((n, e) => n + e.bytes, 0);
+    return this.seq > this.counters.snapshotSeq && this.log.bytes >= Math.max(this.compactAfterBytes / 256, this.counters.snapshotBytes / 512);
   }
 
   /** The image to fold and the commit it reflects; take it holding the write lock, on a current copy. */
@@ -225,14 +222,14 @@ export class Replica {
     this.counters.snapshotSeq = Math.max(this.counters.snapshotSeq, fold.seq);
     this.counters.snapshotBytes = meta.snapshotBytes;
     this.counters.compactions++;
-    this.log = this.log.filter((e) => e.seq > fold.seq);
+    this.log.dropThrough(fold.seq);
     this.onSnapshot(fold.seq, fold.image);
     await this.persistence.sweep(fold.seq);
   }
 
   stats(durability: StoreStats['durability']): Omit<StoreStats, 'forwardedWrites' | 'servedWrites'> {
     const { snapshotSeq, snapshotBytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, catchUps } = this.counters;
-    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.length, logBytes: this.logBytes(), logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, catchUps, durability };
+    return { seq: this.seq, snapshotSeq, snapshotBytes, logEntries: this.log.count, logBytes: this.log.bytes, logCommits, logWrites, snapshotCommits, compactions, fullLoads, caughtUp, catchUps, durability };
   }
 
   close(): void {
