@@ -185,7 +185,7 @@ function deafToAnnouncements(name: string): void {
   const Native = self.BroadcastChannel;
   self.BroadcastChannel = class extends Native {
     override set onmessage(fn: ((this: BroadcastChannel, event: MessageEvent) => unknown) | null) {
-      const commit = (event: MessageEvent) => (event.data as { type?: string } | null)?.type === 'commit';
+      const commit = (event: MessageEvent) => ['commit', 'commits'].includes((event.data as { type?: string } | null)?.type ?? '');
       super.onmessage = fn && (this.name === `pacioli:${name}` ? (event: MessageEvent) => (deaf && commit(event) ? undefined : fn.call(this, event)) : fn);
     }
   };

@@ -98,8 +98,9 @@ export function reportHeard(): void {
         fn &&
         ((event: MessageEvent) => {
           const result = fn.call(this, event);
-          const data = event.data as { type?: string; seq?: number } | null;
+          const data = event.data as { type?: string; seq?: number; list?: { seq: number }[] } | null;
           if (data?.type === 'commit') report.postMessage({ heard: data.seq });
+          if (data?.type === 'commits') for (const note of data.list ?? []) report.postMessage({ heard: note.seq });
           return result;
         });
     }

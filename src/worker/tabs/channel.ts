@@ -9,6 +9,13 @@
  *    idle lease lets go (tabs/lease.ts).
  * A lost or late message only delays visibility: every tab also polls the
  * log, and a gap in what arrived sends a tab to the log.
+ *
+ * Commits are announced once the task that made them durable ends, all of
+ * that task's in one message: a group commit's batch is one message, not
+ * one per commit, and the writer's answer goes out before any of them (in
+ * Chromium's worker profile, posting one announcement took 85 µs of a
+ * transfer's answer). A tab letting go of the write lock sends what it owes
+ * first (tabs/lease.ts), so the next writer has heard of every commit.
  */
 import { StoreError } from '../../shared/errors';
 import type { Writer } from './forward-link';
@@ -24,7 +31,20 @@ export interface Outcome {
  * was a snapshot; who wrote it; the forwarded writes it holds), or a wish for
  * the write lock.
  */
-export type TabMessage = { type: 'commit'; seq: number; entry?: Uint8Array; by?: Writer; outcomes?: Outcome[] } | { type: 'want' };
+export type TabMessage = CommitMessage | { type: 'commits'; list: CommitNote[]; by?: Writer } | { type: 'want' };
+
+/** One durable commit, announced alone. */
+export interface CommitMessage extends CommitNote {
+  type: 'commit';
+  by?: Writer;
+}
+
+/** A commit as announced: its number, its log entry unless it was a snapshot, the forwarded writes it holds. */
+export interface CommitNote {
+  seq: number;
+  entry?: Uint8Array;
+  outcomes?: Outcome[];
+}
 
 /** Checks the browser has what cross-tab safety needs; never runs silently unsafe. */
 export function checkTabSupport(): void {
@@ -47,9 +67,13 @@ export class TabChannel {
   /** Called when another tab asks for the write lock. */
   onWant: () => void = () => {};
   /** Called with every announcement of another tab's commit, once its entry is kept (core/forwarding.ts). */
-  onCommit: (message: Extract<TabMessage, { type: 'commit' }>) => void = () => {};
+  onCommit: (message: CommitMessage) => void = () => {};
   /** Who this tab is, named in its announcements (set when forwarding is on). */
   writer: Writer | undefined;
+  /** Commits made durable in this task, announced together once it ends. */
+  private owed: CommitNote[] = [];
+  /** Ends the task: a message to itself runs `flush` as the next task, without a timer's delay. */
+  private readonly tick = new MessageChannel();
 
   /** `behind` is called when another tab may have committed: an announcement, or (`poll` true) the periodic poll. */
   constructor(name: string, behind: (poll: boolean) => void, pollMs = 1000) {
@@ -57,17 +81,25 @@ export class TabChannel {
     this.channel.onmessage = (event: MessageEvent<TabMessage>) => {
       const message = event.data;
       if (message?.type === 'want') return this.onWant();
-      if (message?.type !== 'commit' || !Number.isSafeInteger(message.seq)) return;
-      this.announced = Math.max(this.announced, message.seq);
-      if (message.entry instanceof Uint8Array) {
-        this.received.set(message.seq, message.entry);
-        // Bounded: a tab busy elsewhere falls back to reading the log.
-        if (this.received.size > 512) this.received.delete(this.received.keys().next().value!);
-      }
-      this.onCommit(message);
-      behind(false);
+      const list = message?.type === 'commit' ? [message] : message?.type === 'commits' && Array.isArray(message.list) ? message.list : [];
+      let heard = false;
+      for (const note of list) heard = this.heard({ ...note, type: 'commit', by: message.by }) || heard;
+      if (heard) behind(false);
     };
     this.poll = setInterval(() => behind(true), pollMs);
+    this.tick.port1.onmessage = () => this.flush();
+  }
+
+  private heard(message: CommitMessage): boolean {
+    if (!Number.isSafeInteger(message?.seq)) return false;
+    this.announced = Math.max(this.announced, message.seq);
+    if (message.entry instanceof Uint8Array) {
+      this.received.set(message.seq, message.entry);
+      // Bounded: a tab busy elsewhere falls back to reading the log.
+      if (this.received.size > 512) this.received.delete(this.received.keys().next().value!);
+    }
+    this.onCommit(message);
+    return true;
   }
 
   /**
@@ -85,9 +117,22 @@ export class TabChannel {
     return out;
   }
 
-  /** Tells the other tabs a commit is durable, with its log entry when it has one, and the forwarded writes it holds. */
+  /**
+   * Tells the other tabs a commit is durable, with its log entry when it
+   * has one, and the forwarded writes it holds: once this task ends, with
+   * the other commits announced in it.
+   */
   announce(seq: number, entry?: Uint8Array, outcomes?: Outcome[]): void {
-    this.post({ type: 'commit', seq, entry, by: this.writer, outcomes: outcomes?.length ? outcomes : undefined });
+    this.owed.push({ seq, entry, outcomes: outcomes?.length ? outcomes : undefined });
+    if (this.owed.length === 1) this.tick.port2.postMessage(null);
+  }
+
+  /** Sends the commits announced so far (the writer lets go of the lock, or the task ended). */
+  flush(): void {
+    const list = this.owed;
+    if (list.length === 0) return;
+    this.owed = [];
+    this.post(list.length === 1 ? { type: 'commit', ...list[0]!, by: this.writer } : { type: 'commits', list, by: this.writer });
   }
 
   /** Tells the holder of the write lock that this tab waits for it. */
@@ -105,7 +150,9 @@ export class TabChannel {
   }
 
   close(): void {
+    this.flush();
     clearInterval(this.poll);
+    this.tick.port1.close();
     this.channel.close();
   }
 }

@@ -160,6 +160,7 @@ export class WriteLease {
     this.lease = undefined;
     this.lastLetGo = performance.now();
     try {
+      this.channel.flush(); // the next writer hears of every commit of this lease before it can write
       this.beforeLetGo();
     } finally {
       lease.letGo();
