@@ -72,8 +72,12 @@ export class TabChannel {
   writer: Writer | undefined;
   /** Commits made durable in this task, announced together once it ends. */
   private owed: CommitNote[] = [];
-  /** Ends the task: a message to itself runs `flush` as the next task, without a timer's delay. */
-  private readonly tick = new MessageChannel();
+  /**
+   * The timer (0 ms) that sends what is owed once this task ends. A message
+   * to itself on a MessageChannel did the same at a similar cost, and
+   * needed closing.
+   */
+  private flushing: ReturnType<typeof setTimeout> | undefined;
 
   /** `behind` is called when another tab may have committed: an announcement, or (`poll` true) the periodic poll. */
   constructor(name: string, behind: (poll: boolean) => void, pollMs = 1000) {
@@ -87,7 +91,6 @@ export class TabChannel {
       if (heard) behind(false);
     };
     this.poll = setInterval(() => behind(true), pollMs);
-    this.tick.port1.onmessage = () => this.flush();
   }
 
   private heard(message: CommitMessage): boolean {
@@ -124,11 +127,13 @@ export class TabChannel {
    */
   announce(seq: number, entry?: Uint8Array, outcomes?: Outcome[]): void {
     this.owed.push({ seq, entry, outcomes: outcomes?.length ? outcomes : undefined });
-    if (this.owed.length === 1) this.tick.port2.postMessage(null);
+    this.flushing ??= setTimeout(() => this.flush());
   }
 
   /** Sends the commits announced so far (the writer lets go of the lock, or the task ended). */
   flush(): void {
+    clearTimeout(this.flushing);
+    this.flushing = undefined;
     const list = this.owed;
     if (list.length === 0) return;
     this.owed = [];
@@ -152,7 +157,6 @@ export class TabChannel {
   close(): void {
     this.flush();
     clearInterval(this.poll);
-    this.tick.port1.close();
     this.channel.close();
   }
 }
