@@ -26,8 +26,10 @@ function forwardingFaults(): void {
   const Native = self.BroadcastChannel;
   self.BroadcastChannel = class extends Native {
     override postMessage(message: unknown): void {
-      const m = message as { type?: string; outcomes?: unknown } | null;
-      if (mode === 'drop-outcomes' && (m?.outcomes || ['done', 'failed', 'declined'].includes(String(m?.type)))) return void control.postMessage({ handed: true });
+      const m = message as { type?: string; outcomes?: unknown; list?: { outcomes?: unknown }[] } | null;
+      // A batch's commits go in one 'commits' message: one holding a forwarded write is dropped whole, as a tab that died before posting it.
+      const outcomes = m?.outcomes || (m?.type === 'commits' && m.list?.some((note) => note.outcomes));
+      if (mode === 'drop-outcomes' && (outcomes || ['done', 'failed', 'declined'].includes(String(m?.type)))) return void control.postMessage({ handed: true });
       super.postMessage(message);
     }
     override set onmessage(fn: ((this: BroadcastChannel, event: MessageEvent) => unknown) | null) {
