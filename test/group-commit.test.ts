@@ -94,4 +94,27 @@ describe('group commit', () => {
     await settle();
     expect(appends.map((a) => a.seqs)).toEqual([[1], [2], [3]]);
   });
+
+  it('a gather whose timer fires late (a throttled background tab) turns gathering off: commits never wait for such a timer', async () => {
+    let now = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const { appends, write } = pipeline();
+    write();
+    await settle();
+    write();
+    await settle();
+    appends[0]!.finish(); // two writers: the second waits for the first to come back
+    await settle();
+    now = 1000; // the timer asked for GATHER_MS fires a second later
+    vi.advanceTimersByTime(GATHER_MS);
+    await settle();
+    expect(appends.map((a) => a.seqs)).toEqual([[1], [2]]);
+    write(); // queued behind [2]: two writers again
+    await settle();
+    appends[1]!.finish();
+    await settle();
+    // No wait this time: [3] goes at once, with no timer set.
+    expect(appends.map((a) => a.seqs)).toEqual([[1], [2], [3]]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

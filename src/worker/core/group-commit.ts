@@ -38,6 +38,13 @@ const PROBE_EVERY = 16;
  * never waits (see `writers`).
  */
 export const GATHER_MS = 1;
+/**
+ * A gather whose timer fired this much later than asked (a browser
+ * throttling a background tab's timers) turns gathering off, but for one
+ * batch in PROBE_EVERY, which turns it on again when its timer is on time:
+ * a commit must never wait for a throttled timer.
+ */
+const LATE_MS = 20;
 
 /** A write committed in SQLite: its commit, entry, tables, and the forwarded writes it holds (announced with it). */
 interface Write {
@@ -72,6 +79,8 @@ export class GroupCommit {
   private writers = 0;
   /** A batch waiting for `target` writes (GATHER_MS at most): `go` starts it. */
   private gathering: { target: number; go: () => void } | undefined;
+  /** Set when a gather's timer came LATE_MS late. */
+  private lateTimers = false;
 
   constructor(
     private readonly replica: () => Replica,
@@ -116,7 +125,7 @@ export class GroupCommit {
         const waiting = this.queue.length;
         await nextTask();
         this.lonely = this.queue.length > waiting ? 0 : this.lonely + 1;
-      } else if (this.writers > this.queue.length) await this.gather(this.writers);
+      } else if (this.writers > this.queue.length && (!this.lateTimers || this.batches % PROBE_EVERY === 0)) await this.gather(this.writers);
       this.batches++;
       const batch = this.queue;
       this.queue = [];
@@ -154,13 +163,17 @@ export class GroupCommit {
    * its next write), and the first of them should not go alone.
    */
   private gather(target: number): Promise<void> {
+    const start = performance.now();
     return new Promise<void>((resolve) => {
       const go = () => {
         clearTimeout(timer);
         this.gathering = undefined;
         resolve();
       };
-      const timer = setTimeout(go, GATHER_MS);
+      const timer = setTimeout(() => {
+        this.lateTimers = performance.now() - start > LATE_MS;
+        go();
+      }, GATHER_MS);
       this.gathering = { target, go };
     });
   }
