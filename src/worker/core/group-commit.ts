@@ -28,8 +28,9 @@ import type { Outcome } from '../tabs/channel';
 const LONELY_HOPS = 4;
 const PROBE_EVERY = 16;
 /**
- * How long a batch that starts with fewer writes than the batch before it
- * waits for the rest of those writers, at most. Ten callers in one tab fell
+ * How long an IndexedDB batch that starts with fewer writes than the tab
+ * had writers (see `writers`) waits for the rest of them, at most. (An OPFS
+ * append hops a task instead, above.) Ten callers in one tab fell
  * into batches of 1 and 9: the first write back after a batch found nothing
  * in flight and went alone, and the other nine queued behind it. Waiting up
  * to 1 ms for them made one batch of ten: 14 alternating rounds of the
@@ -121,11 +122,12 @@ export class GroupCommit {
       // in the worker's message queue run first, so they join this batch instead of each going alone.
       // That costs a lone writer a task hop (~0.1 ms) per commit: after a few hops that brought nobody,
       // hop only now and then, to notice when callers come back.
-      if (this.replica().persistence.inline && (this.lonely < LONELY_HOPS || this.batches % PROBE_EVERY === 0)) {
+      const { inline } = this.replica().persistence;
+      if (inline && (this.lonely < LONELY_HOPS || this.batches % PROBE_EVERY === 0)) {
         const waiting = this.queue.length;
         await nextTask();
         this.lonely = this.queue.length > waiting ? 0 : this.lonely + 1;
-      } else if (this.writers > this.queue.length && (!this.lateTimers || this.batches % PROBE_EVERY === 0)) await this.gather(this.writers);
+      } else if (!inline && this.writers > this.queue.length && (!this.lateTimers || this.batches % PROBE_EVERY === 0)) await this.gather(this.writers);
       this.batches++;
       const batch = this.queue;
       this.queue = [];
