@@ -26,9 +26,9 @@ export class LogTally {
     return this.entries.at(-1)?.seq;
   }
 
-  /** Starts over with `entries` (a load), or empty (a snapshot commit). */
+  /** Starts over with `entries` (a load), or empty (a snapshot commit). The tally never changes an entry: only the list is its own. */
   reset(entries: readonly { seq: number; bytes: number }[] = []): void {
-    this.entries = entries.map(({ seq, bytes }) => ({ seq, bytes }));
+    this.entries = [...entries];
     this.total = this.entries.reduce((n, e) => n + e.bytes, 0);
   }
 
