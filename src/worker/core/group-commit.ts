@@ -2,8 +2,8 @@
  * Group commit. While one IndexedDB transaction is in flight, writes that
  * arrive in the same tab run in SQLite and wait here; they all go to
  * IndexedDB together in the next transaction. This is how PostgreSQL and
- * SQLite-WAL servers get throughput: ten callers cost about two IndexedDB
- * transactions, not ten. A lone writer flushes at once, as before.
+ * SQLite-WAL servers get throughput: ten callers cost one IndexedDB
+ * transaction per round, not ten (see GATHER_MS). A lone writer flushes at once.
  *
  * The rules that keep it safe:
  *  - Each caller hears "done" only once its own entry is durable.
