@@ -18,8 +18,9 @@ export default defineConfig({
   // The worker imports sql.js; ES-module workers keep one module graph with the page.
   worker: { format: 'es' },
   // Pre-bundle the worker's dependencies at start-up: found later, on the first openStore,
-  // Vite would re-optimise and reload every open page.
-  optimizeDeps: { include: ['sql.js', 'comlink', 'idb-keyval', 'preact', 'preact/hooks', 'preact/jsx-runtime', '@preact/signals'] },
+  // Vite would re-optimise and reload every open page. zod too: the worker imports it only
+  // for a shared ledger, which may be the first thing a test or a session does with it.
+  optimizeDeps: { include: ['sql.js', 'comlink', 'idb-keyval', 'zod', 'preact', 'preact/hooks', 'preact/jsx-runtime', '@preact/signals'] },
   server: { headers: isolation },
   preview: { headers: isolation },
   // The app is Preact with the automatic JSX runtime (tsconfig says the same for tsc).

@@ -161,11 +161,8 @@ export class Session {
     this.providePageWasm(module);
   }
 
-  /**
-   * Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what.
-   * `beside`: work to start once the read and the wasm compile are under way, while this thread mostly waits.
-   */
-  async open(options: OpenRequest, loadSql: LoadSql, beside?: () => void): Promise<OpenInfo> {
+  /** Loads the durable state and applies migrations; fails with `CORRUPT` or `STORAGE_LOST`, naming what. */
+  async open(options: OpenRequest, loadSql: LoadSql): Promise<OpenInfo> {
     if (this.opened || this.closed) throw new StoreError('INVALID_ARGUMENT', 'this worker already serves a store');
     checkTabSupport();
     this.known = await checkMigrations(options.migrations); // a bad list fails before anything runs
@@ -185,9 +182,7 @@ export class Session {
       ).finally(() => (readDone = true));
       let sql: SqlJs;
       try {
-        const compiled = loadSql(options.wasmUrl, options.wasmFromPage === true ? this.pageWasm : undefined);
-        beside?.();
-        sql = await compiled;
+        sql = await loadSql(options.wasmUrl, options.wasmFromPage === true ? this.pageWasm : undefined);
         stage('open:wasm-ready');
         // Still reading: compile SQLite's code paths on a throwaway database meanwhile (sql/warm-up.ts).
         if (!readDone) {

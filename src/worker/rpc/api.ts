@@ -36,10 +36,30 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
    * durable), or any change that names it or reloads everything.
    */
   let shared: boolean | undefined;
-  session.onChange = (notice) => {
-    if (notice.tables === 'all' || notice.tables.includes('sync_state')) shared = undefined;
-  };
   const isShared = (sql: Sql) => (shared ??= credentials(sql) !== undefined);
+
+  /**
+   * A shared ledger's writes need the protocol's checks (zod, a module of its own: sync/device.ts). A ledger
+   * that never syncs, and a store that is no ledger, never loads them: loaded at every open, they landed on
+   * the worker's thread as the page's first calls came, and the first answer came 7 ms later in Chromium and
+   * 15-18 ms in Firefox. They are loaded as soon as the ledger is known to be shared (at the open, at a join
+   * in this tab or another, at a restore), while the device is likely online, not at the first write, which
+   * may be made offline. In the tab's turn: it reads durable state.
+   */
+  let checksLoaded = false;
+  const loadChecksIfShared = () => {
+    if (checksLoaded) return;
+    void turn(() => {
+      if (isShared(session.ready().engine)) void loadOpChecks().then(() => void (checksLoaded = true), () => undefined);
+    }).catch(() => undefined);
+  };
+  session.onChange = (notice) => {
+    // An open's load reports 'all' too.
+    if (notice.tables === 'all' || notice.tables.includes('sync_state')) {
+      shared = undefined;
+      loadChecksIfShared();
+    }
+  };
 
   /** A write outside a transaction: its own transaction, refused while this code is older than the schema. */
   const guarded =
@@ -79,8 +99,7 @@ export function createWorkerApi(loadSql: LoadSql): WorkerApi {
     },
 
     async open(options: OpenRequest) {
-      // A shared ledger's writes need the protocol's checks: loaded beside the open's reads, never on its path.
-      return session.open(options, loadSql, () => void loadOpChecks().catch(() => undefined));
+      return session.open(options, loadSql); // a shared ledger's checks load after it (`loadChecksIfShared`)
     },
 
     async provideWasm(module: WebAssembly.Module | undefined): Promise<void> {
