@@ -29,9 +29,9 @@ void OPS_MATCH;
  * The protocol's op and key checks. They are built on zod, about 100 KB of
  * the worker and 13 ms of its start in Chromium (measured: an empty module
  * worker answered in 32 ms at the median, one that loads the protocol in
- * 45). So the worker loads them only for a ledger that is shared: once an
- * open finds it shared, or before the first write after anything touched
- * `sync_state` (`loadOpChecks`, called by the worker's API).
+ * 45). So the worker loads them only for a ledger that is shared: as soon
+ * as it finds it shared (after an open, a join in any tab, a restore), or
+ * at a write made before that (`loadOpChecks`, called by the worker's API).
  */
 let checks: Pick<typeof import('./protocol'), 'OpSchema' | 'KeySchema'> | undefined;
 let loading: Promise<void> | undefined;
@@ -46,6 +46,11 @@ export function loadOpChecks(): Promise<void> {
     },
   );
   return loading;
+}
+
+/** True once the op checks are loaded. */
+export function opChecksLoaded(): boolean {
+  return checks !== undefined;
 }
 
 function opChecks(): NonNullable<typeof checks> {
