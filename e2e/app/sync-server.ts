@@ -7,7 +7,7 @@
  * the worker's parallel index: the chromium and firefox workers may both run
  * sync specs at once, and must not share a server; a spec's proxy takes the
  * port after it) and
- * PostgreSQL on `E2E_PG_PORT` (default 55410, or the next free one). CORS
+ * PostgreSQL on `E2E_PG_PORT` (default 55410) plus 10 per worker slot, or the next free one. CORS
  * is narrowed to the app's origin, as a deployment would be. A server that
  * exits by itself is started again, as a supervisor would.
  */
@@ -53,7 +53,9 @@ export async function startSyncServer(slot: number): Promise<SyncServer> {
   const url = `http://127.0.0.1:${port}`;
   // Another worker's (or a leftover) server on this port would answer for this one: refuse to share it.
   if (await fetch(url).then(() => true, () => false)) throw new Error(`something already listens on ${url}: the sync specs need the port to themselves`);
-  const pg = await startPostgres({ port: Number(process.env.E2E_PG_PORT ?? 55410), quiet: true });
+  // Each worker's cluster starts its search at a port of its own, as the server does: from one shared base, a
+  // worker starting its cluster while another's was down for a crash test took that port, and the restart failed.
+  const pg = await startPostgres({ port: Number(process.env.E2E_PG_PORT ?? 55410) + 10 * slot, quiet: true });
   let child: ChildProcess | undefined;
   let output = '';
   const selfExits: string[] = [];
