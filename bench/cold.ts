@@ -4,9 +4,13 @@
  * bare module worker's first message: the floor of a store in a worker) opens the store
  * and answers one query; `window.benchCold` holds the time since navigation
  * start. With &stages (Pacioli), its worker's stage marks give the
- * breakdown.
+ * breakdown. With &report (a browser no automation is attached to,
+ * unattached.ts), the page posts the result to the bench server and goes on
+ * to the URL it answers; ?cold=raw-prepare&bytes=N writes the raw read's
+ * bytes there first.
  */
-import { get, createStore } from 'idb-keyval';
+import { get, set, createStore } from 'idb-keyval';
+import { COLD_REPORT_PATH } from './meta';
 import { open, type ContenderName } from './contenders';
 import { COLD_MARKS, collectMarks, now } from './probes';
 import { playerRef } from './workload';
@@ -20,7 +24,11 @@ export async function coldOpen(scriptStart: number): Promise<void> {
     let first: number;
     let close: () => Promise<void>;
     let stages: { mark: string; ms: number }[] | undefined;
-    if (which === 'worker') {
+    if (which === 'raw-prepare') {
+      await rawColdPrepare(Number(params.get('bytes')));
+      first = 0;
+      close = async () => undefined;
+    } else if (which === 'worker') {
       const worker = new Worker(new URL('./bare.worker.ts', import.meta.url), { type: 'module', name: 'bench-bare' });
       await new Promise((resolve) => (worker.onmessage = resolve));
       first = performance.now();
@@ -51,5 +59,17 @@ export async function coldOpen(scriptStart: number): Promise<void> {
   } catch (e) {
     window.benchCold = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
+  if (params.has('report')) {
+    const response = await fetch(COLD_REPORT_PATH, { method: 'POST', body: JSON.stringify(window.benchCold) });
+    const next = await response.text();
+    if (next) location.replace(next);
+  }
+}
+
+/** Writes `bytes` random-ish bytes under one key (the raw baseline for cold open). */
+export async function rawColdPrepare(bytes: number): Promise<void> {
+  const data = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(bytes, i + 65536)));
+  await set('blob', data, createStore('bench-raw-cold', 'kv'));
 }
 

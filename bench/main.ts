@@ -3,13 +3,12 @@
  * ledger workloads (see workload.ts); bench/run.ts drives them through
  * `window.bench`.
  */
-import { set, createStore } from 'idb-keyval';
 import type { Ledger } from '../src/index';
 import { open, SqlWorker, type Contender, type ContenderName } from './contenders';
 import { BYTES_PER_OP, FILL_CHUNK, PLAYERS, accountId, playerRef } from './workload';
 import { collectMarks, commitStages, memory, now, type MemorySample, type StageRow } from './probes';
 import { pair, rng, summarize, timeIt, type Summary } from './sampling';
-import { coldOpen } from './cold';
+import { coldOpen, rawColdPrepare } from './cold';
 
 export type { Summary } from './sampling';
 
@@ -205,11 +204,7 @@ const api = {
   },
 
   /** Writes `bytes` random-ish bytes under one key (the raw baseline for cold open). */
-  async rawColdPrepare(bytes: number): Promise<void> {
-    const data = new Uint8Array(bytes);
-    for (let i = 0; i < bytes; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(bytes, i + 65536)));
-    await set('blob', data, createStore('bench-raw-cold', 'kv'));
-  },
+  rawColdPrepare,
 
   /** Workloads 3 and 4: bulk imports into a fresh ledger, then the analytical reads. */
   async analytic(o: { contender: ContenderName; name: string; importRows: number; totalRows: number; reps: number; reads: number }) {

@@ -52,3 +52,6 @@ export const PACIOLI_DURABLE: readonly ContenderName[] = ['pacioli-strict', 'pac
 
 /** Contenders Pacioli (strict) must match or beat: the same promise, the change on disk when done. */
 export const SAME_PROMISE_PEERS = CONTENDERS.filter((c) => !PACIOLI_DURABLE.includes(c) && PROMISES[META[c].promise].onDisk);
+
+/** Where a cold page opened outside Playwright posts its figure (cold.ts, serve.ts, unattached.ts). */
+export const COLD_REPORT_PATH = '/__bench/cold-report';

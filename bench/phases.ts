@@ -4,6 +4,7 @@
  * between tabs) and the memory of one and of several tabs holding the
  * largest store. bench/run.ts calls them with its page and context.
  */
+import type { ColdReport } from './unattached';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { ContenderName } from './meta';
 import type { BrowserResult } from './report';
@@ -18,6 +19,8 @@ export interface PhaseContext {
   page(): Page;
   home(): Promise<void>;
   attempt<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
+  /** Opens cold-open URLs one after another; each page's report, in order (cold-phase.ts). */
+  coldRun(urls: readonly string[]): Promise<ColdReport[]>;
   log(...a: unknown[]): void;
 }
 

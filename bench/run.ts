@@ -15,6 +15,8 @@ import { cpus, arch, loadavg, platform, release, tmpdir, totalmem } from 'node:o
 import { join, resolve } from 'node:path';
 import { chromium, firefox, type BrowserContext, type Page } from '@playwright/test';
 import { builtServer, devServer } from './serve';
+import { coldInPage, coldPhase } from './cold-phase';
+import { coldUnattached, type ColdReport } from './unattached';
 import { callersPhase, contentionPhase, memoryPhase, type PhaseContext } from './phases';
 import { chromiumLaunch, firefoxLaunch } from '../scripts/browsers';
 import type { Summary, TransferResult } from './main';
@@ -85,6 +87,10 @@ export const params = {
   coldIdleMs: num('BENCH_COLD_IDLE_MS', 0),
   /** Cold opens per size and contender (and raw reads); the figure is their median, every one kept in `samples`. */
   coldRepeats: num('BENCH_COLD_REPEATS', 1),
+  /** Untimed cold opens of the same store before the timed ones (the browser's caches fill; see cold-phase.ts). */
+  coldWarmups: num('BENCH_COLD_WARMUPS', SMOKE ? 1 : 3),
+  /** `unattached` (default): cold opens in a browser no automation is attached to (unattached.ts); `playwright`: in the run's page. */
+  coldDriver: env('BENCH_COLD_DRIVER', 'unattached') === 'playwright' ? 'playwright' : 'unattached',
   coldContenders: list('BENCH_COLD_CONTENDERS', pick('pacioli-strict', 'pacioli-strict,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', ALL.join(','))) as ContenderName[],
   port: num('BENCH_PORT', 4175),
   /** `build` (default): a production build served by `vite preview`; `dev`: the dev server. */
@@ -106,7 +112,7 @@ const errMsg = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]! :
 
 async function runBrowser(browser: string, base: string): Promise<BrowserResult> {
   const dir = mkdtempSync(join(tmpdir(), `pacioli-bench-${browser}-`));
-  const context = await launch(browser, dir);
+  let context = await launch(browser, dir);
   context.setDefaultTimeout(600_000);
   const started = performance.now();
   const result: BrowserResult = {
@@ -132,7 +138,8 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
   };
   const url = `${base}/bench/index.html`;
   let page: Page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => log(`${browser} page error: ${errMsg(e)}`));
+  const watch = (p: Page) => p.on('pageerror', (e) => log(`${browser} page error: ${errMsg(e)}`));
+  watch(page);
   const home = async () => {
     await page.goto(url);
     await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
@@ -165,7 +172,26 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
       return undefined;
     }
   };
-  const ctx: PhaseContext = { context, url, params, result, page: () => page, home, attempt, log: (...a: unknown[]) => log(`${browser}:`, ...a) };
+  /** Opens cold-open pages one after another: outside Playwright (unattached.ts) unless BENCH_COLD_DRIVER=playwright. */
+  const coldRun = async (urls: readonly string[]): Promise<ColdReport[]> => {
+    if (params.coldDriver === 'playwright') {
+      const reports: ColdReport[] = [];
+      for (const u of urls) reports.push(await coldInPage(page, u));
+      return reports;
+    }
+    await context.close();
+    try {
+      return await coldUnattached(browser, dir, urls);
+    } finally {
+      context = await launch(browser, dir);
+      context.setDefaultTimeout(600_000);
+      ctx.context = context;
+      page = context.pages()[0] ?? (await context.newPage());
+      watch(page);
+      await home();
+    }
+  };
+  const ctx: PhaseContext = { context, url, params, result, page: () => page, home, attempt, coldRun, log: (...a: unknown[]) => log(`${browser}:`, ...a) };
   try {
     await home();
     result.userAgent = await page.evaluate(() => navigator.userAgent);
@@ -236,26 +262,8 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
           await attempt(`cold open ${contender} @ ${sizeMB} MB`, async () => {
             if (params.coldIdleMs > 0) await page.waitForTimeout(params.coldIdleMs); // what a store does when its tab goes idle
             await page.evaluate((name) => window.bench.close(name), name);
-            const { ms, samples } = await repeated(() => cold(page, `${url}?cold=${contender}&name=${encodeURIComponent(name)}`));
-            result.cold.push({ contender, sizeMB, ms, ...(samples.length > 1 ? { samples } : {}) });
-            log(`${browser}: cold open ${contender} @ ${sizeMB} MB: ${ms.toFixed(0)} ms`);
-            if (contender === 'pacioli-strict') {
-              await home();
-              const bytes = Number.isFinite(r.dbBytes) ? r.dbBytes : sizeMB * MB;
-              await page.evaluate((b) => window.bench.rawColdPrepare(b), bytes);
-              const { ms: raw, samples: rawSamples } = await repeated(() => cold(page, `${url}?cold=raw`));
-              result.cold.push({ contender: 'raw-idb-read', sizeMB, ms: raw, bytes, ...(rawSamples.length > 1 ? { samples: rawSamples } : {}) });
-              log(`${browser}: cold open raw IndexedDB read of ${(bytes / MB).toFixed(1)} MB: ${raw.toFixed(0)} ms`);
-              if (sizeMB === params.coldSizesMB[0]) {
-                // The floor of any store in a worker, which Dexie (on the page) does not pay: once, at the first size.
-                const { ms: bare, samples: bareSamples } = await repeated(() => cold(page, `${url}?cold=worker`));
-                result.cold.push({ contender: 'bare-worker', sizeMB, ms: bare, ...(bareSamples.length > 1 ? { samples: bareSamples } : {}) });
-                log(`${browser}: cold open of a bare module worker (first message): ${bare.toFixed(0)} ms`);
-              }
-              // One more cold open, its worker sending stage marks: where the time went (not the timed figure).
-              const staged = await cold(page, `${url}?cold=${contender}&name=${encodeURIComponent(name)}&stages=1`);
-              result.coldStages.push({ sizeMB, ms: staged.ms, stages: staged.stages ?? [] });
-            }
+            const bytes = Number.isFinite(r.dbBytes) ? r.dbBytes : sizeMB * MB;
+            await coldPhase(ctx, { contender, sizeMB, name, bytes, first: sizeMB === params.coldSizesMB[0] });
           });
           await home();
         }
@@ -287,23 +295,6 @@ async function runBrowser(browser: string, base: string): Promise<BrowserResult>
   }
   save();
   return result;
-}
-
-/** Runs `BENCH_COLD_REPEATS` cold opens one after another: their median, and each. */
-async function repeated(run: () => Promise<{ ms: number }>): Promise<{ ms: number; samples: number[] }> {
-  const samples: number[] = [];
-  for (let i = 0; i < Math.max(1, params.coldRepeats); i++) samples.push((await run()).ms);
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { ms: sorted[Math.floor((sorted.length - 1) / 2)]!, samples };
-}
-
-/** Navigates to a cold-open URL; the page reports when its first query was answered (ms since navigation start). */
-async function cold(page: Page, coldUrl: string): Promise<{ ms: number; stages?: { mark: string; ms: number }[] }> {
-  await page.goto(coldUrl);
-  const h = await page.waitForFunction(() => window.benchCold, undefined, { timeout: 300_000 });
-  const r = (await h.jsonValue()) as { ms?: number; error?: string; stages?: { mark: string; ms: number }[] };
-  if (r.error !== undefined || r.ms === undefined) throw new Error(r.error ?? 'no result');
-  return { ms: r.ms, ...(r.stages ? { stages: r.stages } : {}) };
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,39 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, createServer, loadConfigFromFile, preview, type PluginOption, type UserConfig } from 'vite';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { COLD_REPORT_PATH } from './meta';
+import { build, createServer, loadConfigFromFile, preview, type Plugin, type PluginOption, type UserConfig } from 'vite';
+
+let coldReporter: ((report: unknown) => string) | undefined;
+
+/** Takes the cold pages' reports; what it returns (the next URL, or '') is the answer to the page. */
+export function setColdReporter(reporter: ((report: unknown) => string) | undefined): void {
+  coldReporter = reporter;
+}
+
+function takeColdReport(req: IncomingMessage, res: ServerResponse): void {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk: string) => (body += chunk));
+  req.on('end', () => {
+    let next = '';
+    try {
+      next = coldReporter?.(JSON.parse(body)) ?? '';
+    } catch (e) {
+      console.error('bench: a cold report that is not JSON:', body.slice(0, 200), e);
+    }
+    res.setHeader('content-type', 'text/plain');
+    res.end(next);
+  });
+}
+
+/** Both servers take the reports. */
+const coldReports: Plugin = {
+  name: 'bench-cold-reports',
+  configureServer: (server) => void server.middlewares.use(COLD_REPORT_PATH, takeColdReport),
+  configurePreviewServer: (server) => void server.middlewares.use(COLD_REPORT_PATH, takeColdReport),
+};
 
 /**
  * The project's vite.config.ts without the PWA plugin: the bench page has
@@ -16,7 +48,7 @@ async function benchConfig(ROOT: string): Promise<UserConfig> {
   const loaded = await loadConfigFromFile({ command: 'build', mode: 'production' }, join(ROOT, 'vite.config.ts'), ROOT);
   if (!loaded) throw new Error('no vite.config.ts');
   const plugins = ([loaded.config.plugins ?? []] as PluginOption[]).flat(Infinity as 1).filter((p) => !(p && typeof p === 'object' && 'name' in p && String(p.name).startsWith('vite-plugin-pwa')));
-  return { ...loaded.config, plugins };
+  return { ...loaded.config, plugins: [...plugins, coldReports] };
 }
 
 /**
@@ -49,6 +81,7 @@ export async function devServer(ROOT: string, port: number): Promise<{ close(): 
   const server = await createServer({
     root: ROOT,
     configFile: join(ROOT, 'vite.config.ts'),
+    plugins: [coldReports],
     logLevel: 'warn',
     // No HMR: an edit under bench/ or src/ during a run must not reload the page mid-measurement.
     server: { port: port, strictPort: true, hmr: false },
