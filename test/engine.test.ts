@@ -269,6 +269,27 @@ describe('opening an image', () => {
     copied.close();
     adopted.close();
   });
+
+  it('reads before its change capture exists, and a capture first made in a transaction that rolls back still sees a moved rowid', async () => {
+    const sql = await loadSql();
+    const source = await fresh();
+    inTx(source, 1, (e) => e.run(`INSERT INTO parent VALUES (1, 'a', 1), (2, 'b', 2)`));
+    const image = source.export();
+    source.close();
+
+    const e = new Engine(sql, image);
+    // An open answers reads without reading every table's shape or making the rowid-move triggers.
+    expect(e.query(`SELECT count(*) AS n FROM sqlite_temp_schema`)).toEqual([{ n: 0 }]);
+    expect(e.query(`SELECT tag FROM parent ORDER BY id`)).toEqual([{ tag: 'a' }, { tag: 'b' }]);
+    // The first transaction makes the capture, and rolls back: its TEMP triggers must not go with it.
+    e.begin();
+    e.run(`DELETE FROM parent`);
+    e.rollback();
+    expect(e.query(`SELECT count(*) AS n FROM sqlite_temp_schema WHERE type = 'trigger'`)).toEqual([{ n: 3 }]);
+    await expectReplayable(e, (e) => e.run(`UPDATE parent SET id = id + 100`));
+    expect(e.query(`SELECT id FROM parent ORDER BY id`)).toEqual([{ id: 101 }, { id: 102 }]);
+    e.close();
+  });
 });
 
 describe('rows on the wire', () => {
