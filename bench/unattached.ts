@@ -16,12 +16,22 @@
  * So the run's persistent profile is opened by the browser binary itself,
  * with no debugging port or protocol, on the first cold-open URL. Each cold
  * page posts its figure to the bench server (serve.ts), whose answer is the
- * next URL; after the last one the browser is asked to quit (SIGTERM, which
- * both browsers take as a normal shutdown) and the run goes on under
- * Playwright on the same profile.
+ * next URL; after the last one the browser is asked to quit and the run goes
+ * on under Playwright on the same profile.
+ *
+ * Quitting must be a normal shutdown: the profile's storage is used again
+ * right after. Chromium takes SIGTERM as one (it exits with 0). Firefox dies
+ * of it, as of SIGKILL, and after such a kill SQLite WASM's opfs-sahpool
+ * once hung for the whole 400 s phase in the next store. So Firefox starts
+ * with its WebDriver BiDi server listening, and no session until the end:
+ * then one session asks it to close. A listening server with no session did
+ * not slow a worker's start (probed: a bare worker 40 ms, the store's worker
+ * bundle 78 ms, against 63 and 93 without it, on a busy machine).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
 import { chromium, firefox } from '@playwright/test';
 import { chromiumLaunch, firefoxLaunch } from '../scripts/browsers';
 import { setColdReporter } from './serve';
@@ -59,7 +69,7 @@ export async function coldUnattached(browser: string, dir: string, urls: readonl
     });
   } finally {
     setColdReporter(undefined);
-    if (child) await quit(child);
+    if (child) await quit(child, browser === 'firefox' ? () => closeOverBidi(dir) : undefined);
   }
   return reports;
 }
@@ -78,17 +88,54 @@ function spawnBrowser(browser: string, dir: string, url: string): ChildProcess {
   }
   if (browser === 'firefox') {
     const { executablePath } = firefoxLaunch();
-    return spawn(executablePath ?? firefox.executablePath(), ['--headless', '--no-remote', '--profile', dir, url], options);
+    rmSync(join(dir, BIDI_FILE), { force: true });
+    return spawn(executablePath ?? firefox.executablePath(), ['--headless', '--no-remote', '--profile', dir, '--remote-debugging-port=0', url], options);
   }
   throw new Error(`unknown browser ${browser}`);
 }
 
-/** SIGTERM (a normal shutdown: the profile is left as a quit leaves it), then SIGKILL to the group if it hangs. */
-async function quit(child: ChildProcess): Promise<void> {
+/** Where Firefox writes the port of its WebDriver BiDi server, in the profile. */
+const BIDI_FILE = 'WebDriverBiDiServer.json';
+
+/** Asks Firefox to close, through a WebDriver BiDi session opened for that alone. */
+async function closeOverBidi(dir: string): Promise<void> {
+  const { ws_port: port } = JSON.parse(readFileSync(join(dir, BIDI_FILE), 'utf8')) as { ws_port: number };
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/session`);
+  await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+  const send = (id: number, method: string) =>
+    new Promise<void>((resolve, reject) => {
+      socket.on('message', (data: Buffer) => {
+        const reply = JSON.parse(data.toString()) as { id?: number; type: string; message?: string };
+        if (reply.id !== id) return;
+        if (reply.type === 'success') resolve();
+        else reject(new Error(`BiDi ${method}: ${reply.message ?? reply.type}`));
+      });
+      socket.send(JSON.stringify({ id, method, params: method === 'session.new' ? { capabilities: {} } : {} }));
+    });
+  await send(1, 'session.new');
+  await send(2, 'browser.close');
+}
+
+/**
+ * A normal shutdown (the profile is left as a quit leaves it): `close` when given, else SIGTERM.
+ * SIGKILL to the whole group if the browser is not gone in time.
+ */
+async function quit(child: ChildProcess, close?: () => Promise<void>): Promise<void> {
   const group = child.pid!;
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    let asked = false;
+    if (close) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 10 s')), 10_000)));
+      asked = await Promise.race([close(), late])
+        .then(
+          () => true,
+          (e: unknown) => (console.error(`bench: asking the browser to close: ${String(e)}; SIGTERM instead`), false),
+        )
+        .finally(() => clearTimeout(timer));
+    }
+    if (!asked) child.kill('SIGTERM');
     await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, QUIT_MS))]);
   }
   // The browser's other processes (Chromium's storage service among them) finish their own shutdown after the
