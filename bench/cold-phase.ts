@@ -30,7 +30,9 @@ export async function coldPhase(ctx: PhaseContext, c: ColdCase): Promise<void> {
   const pacioli = c.contender === 'pacioli-strict';
   // Untimed opens first, of the same store: a browser just started (unattached.ts) answers its first pages
   // two to four times slower while it fills its caches (the page's and the worker's compiled code, the wasm's).
-  const warm = Array.from({ length: params.coldWarmups }, () => `${url}?${store}`);
+  // And a quiet moment before them: a browser just started on a profile that has seen heavy writes still
+  // has its own work to do (IndexedDB compacting among it), which a cold open of a large store then shares.
+  const warm = [...(params.coldSettleMs > 0 ? [`${url}?cold=settle&ms=${params.coldSettleMs}`] : []), ...Array.from({ length: params.coldWarmups }, () => `${url}?${store}`)];
   const urls = [
     ...warm,
     ...times(store),

@@ -7,7 +7,7 @@
  * breakdown. With &report (a browser no automation is attached to,
  * unattached.ts), the page posts the result to the bench server and goes on
  * to the URL it answers; ?cold=raw-prepare&bytes=N writes the raw read's
- * bytes there first.
+ * bytes there first, and ?cold=settle&ms=N only waits.
  */
 import { get, set, createStore } from 'idb-keyval';
 import { COLD_REPORT_PATH } from './meta';
@@ -24,7 +24,11 @@ export async function coldOpen(scriptStart: number): Promise<void> {
     let first: number;
     let close: () => Promise<void>;
     let stages: { mark: string; ms: number }[] | undefined;
-    if (which === 'raw-prepare') {
+    if (which === 'settle') {
+      await new Promise((resolve) => setTimeout(resolve, Number(params.get('ms'))));
+      first = 0;
+      close = async () => undefined;
+    } else if (which === 'raw-prepare') {
       await rawColdPrepare(Number(params.get('bytes')));
       first = 0;
       close = async () => undefined;

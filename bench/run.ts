@@ -89,6 +89,8 @@ export const params = {
   coldRepeats: num('BENCH_COLD_REPEATS', 1),
   /** Untimed cold opens of the same store before the timed ones (the browser's caches fill; see cold-phase.ts). */
   coldWarmups: num('BENCH_COLD_WARMUPS', SMOKE ? 1 : 3),
+  /** A wait on an idle page before the warm-ups (the browser's own start-up work; see cold-phase.ts). */
+  coldSettleMs: num('BENCH_COLD_SETTLE_MS', SMOKE ? 0 : 2000),
   /** `unattached` (default): cold opens in a browser no automation is attached to (unattached.ts); `playwright`: in the run's page. */
   coldDriver: env('BENCH_COLD_DRIVER', 'unattached') === 'playwright' ? 'playwright' : 'unattached',
   coldContenders: list('BENCH_COLD_CONTENDERS', pick('pacioli-strict', 'pacioli-strict,pacioli-opfs,dexie-strict,wa-batch-strict,wa-opfs,sqlite-wasm-opfs', ALL.join(','))) as ContenderName[],
