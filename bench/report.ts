@@ -118,7 +118,8 @@ export function renderMarkdown(results: BrowserResult[]): string {
     // Runs from before 2026-11-28 have no driver: Playwright opened their pages.
     const driver = r.params.coldDriver === 'unattached' ? 'the pages were opened by the browser with no automation attached (bench/unattached.ts)' : 'the pages were opened by Playwright, which holds every new worker until it has attached to it';
     const warm = Number(r.params.coldWarmups ?? 0);
-    out.push('', '### 5. Cold open (navigation start → first answered query)', '', `Median of ${String(r.params.coldRepeats ?? 1)} per row${warm > 0 ? `, after ${warm} untimed opens of the same store` : ''}; ${driver}.`, '', '| contender | size | ms |', '|---|---|---|');
+    const settle = Number(r.params.coldSettleMs ?? 0);
+    out.push('', '### 5. Cold open (navigation start → first answered query)', '', `Median of ${String(r.params.coldRepeats ?? 1)} per row${warm > 0 ? `, after ${warm} untimed opens of the same store` : ''}${settle > 0 ? ` and ${settle / 1000} s on an idle page` : ''}; ${driver}.`, '', '| contender | size | ms |', '|---|---|---|');
     for (const c of r.cold) out.push(`| ${label(c.contender)} | ${c.sizeMB} MB${c.bytes ? ` (${f(c.bytes / 1048576, 1)} MB read)` : ''} | ${f(c.ms, 0)} |`);
     if (r.cold.length === 0) out.push('| not measured | | |');
     out.push('', '### 8. Concurrent callers in one tab (each makes its transfers one after another)', '', '| contender | callers × transfers | 1 caller /s | N callers /s | ratio | failed |', '|---|---|---|---|---|---|');
