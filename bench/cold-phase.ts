@@ -1,9 +1,9 @@
 /**
  * Workload 5, the cold open: navigation to the first answered query, each
- * figure the median of `BENCH_COLD_REPEATS` opens after `BENCH_COLD_WARMUPS`
- * untimed ones. Pacioli's cases also
- * time a raw IndexedDB read of as many bytes, a bare module worker (at the
- * first size) and one open with its stage marks. The pages are opened by
+ * figure the median of `BENCH_COLD_REPEATS` opens after `BENCH_COLD_SETTLE_MS`
+ * on an idle page and `BENCH_COLD_WARMUPS` untimed opens. Pacioli's cases
+ * also time a raw IndexedDB read of as many bytes, a bare module worker (at
+ * the first size) and one open with its stage marks. The pages are opened by
  * `PhaseContext.coldRun`: in a browser no automation is attached to
  * (unattached.ts, the default), or by Playwright (`BENCH_COLD_DRIVER=playwright`).
  */

@@ -14,7 +14,7 @@
  * navigation were slower under Playwright in Firefox too.
  *
  * So the run's persistent profile is opened by the browser binary itself,
- * with no debugging port or protocol, on the first cold-open URL. Each cold
+ * with no protocol session attached, on the first cold-open URL. Each cold
  * page posts its figure to the bench server (serve.ts), whose answer is the
  * next URL; after the last one the browser is asked to quit and the run goes
  * on under Playwright on the same profile.
@@ -45,7 +45,7 @@ export interface ColdReport {
 
 /** How long the whole list may take before the browser is stopped and the phase fails. */
 const LIST_TIMEOUT_MS = 300_000;
-/** How long a browser may take to quit after SIGTERM before it is killed. */
+/** How long a browser may take to quit after it is asked to (BiDi or SIGTERM), and its other processes after it, before they are killed. */
 const QUIT_MS = 20_000;
 
 /** Opens `urls` one after another in `browser` on profile `dir`, unattached; their reports, in order. */
@@ -144,7 +144,7 @@ async function quit(child: ChildProcess, close?: () => Promise<void>): Promise<v
   while (alive(group) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
   if (!alive(group)) return;
   process.kill(-group, 'SIGKILL');
-  throw new Error(`the browser did not quit within ${QUIT_MS / 1000} s of SIGTERM`);
+  throw new Error(`the browser did not quit within ${QUIT_MS / 1000} s of being asked to`);
 }
 
 /** Whether a process of `group` is still running (a zombie, left for an init that may never reap it, is not). */
