@@ -13,7 +13,8 @@ import { encodeEntry } from './codec';
 import { openDatabase } from './open-db';
 import { replayEntries } from './replay';
 import { pragmaSet, splitStatements, statementKind, tokenize, type StatementText, type Token } from './lexer';
-import { adopted, getBigIntRow, type SqlJs } from './sqljs';
+import { adopted } from './adopted-image';
+import { getBigIntRow, type SqlJs } from './sqljs';
 import { bindParams, normalizeInt, readRow } from './values';
 
 /** What a transaction leaves to persist. */

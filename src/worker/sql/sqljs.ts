@@ -26,22 +26,3 @@ export function asSqlJs(module: SqlJsStatic): SqlJs {
 export function getBigIntRow(stmt: Statement): (SqlValue | bigint)[] {
   return (stmt.get as (params: null, config: { useBigInt: boolean }) => (SqlValue | bigint)[]).call(stmt, null, { useBigInt: true });
 }
-
-/**
- * sql.js copies a database image into its in-memory file with `slice()`
- * (Emscripten's MEMFS, on the first write to an empty file). A view whose
- * `slice` is a `subarray` lets it keep the memory instead: at 50 MB that
- * copy cost 130–180 ms on the 2-core machine (fresh pages are slow to
- * fault in) and doubled the peak memory of a cold open. Should a later
- * sql.js copy by other means, this merely stops saving anything.
- */
-class AdoptedImage extends Uint8Array<ArrayBuffer> {
-  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
-    return this.subarray(start, end);
-  }
-}
-
-export function adopted(image: Uint8Array): Uint8Array {
-  // Images read from IndexedDB never sit on a SharedArrayBuffer; one that did is simply copied.
-  return image.buffer instanceof ArrayBuffer ? new AdoptedImage(image.buffer, image.byteOffset, image.byteLength) : image;
-}
