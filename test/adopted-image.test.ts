@@ -23,7 +23,8 @@ describe('the growing file under an adopted image', () => {
     // Positions anywhere, and just around the image's end and each piece's edge, where a read or a write is split.
     const edge = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: -4, max: 4 })).map(([k, d]) => imageBytes + k * PIECE + d);
     const at = fc.oneof(fc.nat({ max: limit - 1 }), edge).map((x) => Math.min(limit - 1, Math.max(0, x)));
-    const write = fc.record({ kind: fc.constant('write' as const), at, n: fc.integer({ min: 1, max: 2 * 4096 }), byte: fc.integer({ min: 1, max: 255 }) });
+    // `signed`: as SQLite's writes come, a view of the wasm heap, which Emscripten keeps as an Int8Array.
+    const write = fc.record({ kind: fc.constant('write' as const), at, n: fc.integer({ min: 1, max: 2 * 4096 }), byte: fc.integer({ min: 1, max: 255 }), signed: fc.boolean() });
     const read = fc.tuple(at, at).map(([a, b]) => ({ kind: 'read' as const, at: Math.min(a, b), n: Math.abs(a - b) }));
     fc.assert(
       fc.property(fc.array(fc.oneof(write, read), { maxLength: 30 }), (ops) => {
@@ -34,7 +35,7 @@ describe('the growing file under an adopted image', () => {
         for (const op of ops) {
           if (op.kind === 'write') {
             const bytes = new Uint8Array(op.n).fill(op.byte);
-            file.set(bytes, op.at);
+            file.set(op.signed ? new Int8Array(bytes.buffer) : bytes, op.at);
             model.set(bytes, op.at);
           } else {
             expect(same(file.subarray(op.at, op.at + op.n), model.subarray(op.at, op.at + op.n))).toBe(true);
@@ -54,6 +55,10 @@ describe('the growing file under an adopted image', () => {
     expect(image[8191]).toBe(9);
     expect(file.extraBytes).toBe(PIECE);
     expect(Array.from(file.subarray(8190, 8193))).toEqual([0, 9, 9]);
+    file.set(new Int8Array([-56]), 8192 + PIECE); // a heap view's bytes, as they are: -56 is 200
+    expect(file.subarray(8192 + PIECE, 8193 + PIECE)[0]).toBe(200);
+    // What inherited methods make is a plain array, not a file without its image.
+    expect(file.slice(0, 4)).not.toBeInstanceOf(GrowingFile);
   });
 });
 
