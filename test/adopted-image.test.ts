@@ -67,17 +67,23 @@ const SCHEMA = `CREATE TABLE item(id INTEGER PRIMARY KEY, body BLOB NOT NULL)`;
 const FILL = (from: number, to: number) =>
   `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to}) INSERT INTO item SELECT i, CAST(zeroblob(1000) || CAST(i AS BLOB) AS BLOB) FROM n`;
 
+/**
+ * An image of `rows` items, and two engines on it: `own` adopts it, `twin` opens a copy. A new
+ * engine sets `auto_vacuum = INCREMENTAL` (open-db.ts), so a fold's export can truncate the file.
+ */
+async function adoptedAndTwin(rows: number) {
+  const sql = await loadSql();
+  const source = new Engine(sql);
+  inTx(source, 0, (e) => e.run(SCHEMA));
+  inTx(source, 1, (e) => e.run(FILL(1, rows)));
+  const image = source.export();
+  source.close();
+  return { sql, image, twin: new Engine(sql, image.slice()), own: new Engine(sql, image, { adopt: true }) };
+}
+
 describe('an engine on an adopted image', () => {
   it('grows past the image without copying it, and holds exactly what an engine on a copy holds', async () => {
-    const sql = await loadSql();
-    const source = new Engine(sql);
-    inTx(source, 0, (e) => e.run(SCHEMA));
-    inTx(source, 1, (e) => e.run(FILL(1, 2000)));
-    const image = source.export();
-    source.close();
-
-    const twin = new Engine(sql, image.slice());
-    const own = new Engine(sql, image, { adopt: true });
+    const { sql, image, twin, own } = await adoptedAndTwin(2000);
     for (const e of [own, twin]) {
       // About 3 MB past the image's end: more than two pieces.
       inTx(e, 2, (x) => x.run(FILL(2001, 5000)));
@@ -102,15 +108,7 @@ describe('an engine on an adopted image', () => {
   });
 
   it('keeps working after a truncate turns the file back into a plain one', async () => {
-    const sql = await loadSql();
-    const source = new Engine(sql);
-    inTx(source, 0, (e) => e.run(`PRAGMA auto_vacuum = INCREMENTAL; ${SCHEMA}`));
-    inTx(source, 1, (e) => e.run(FILL(1, 3000)));
-    const image = source.export();
-    source.close();
-
-    const twin = new Engine(sql, image.slice());
-    const own = new Engine(sql, image, { adopt: true });
+    const { image, twin, own } = await adoptedAndTwin(3000);
     for (const e of [own, twin]) {
       inTx(e, 2, (x) => x.run(FILL(3001, 5000)));
       inTx(e, 3, (x) => x.run(`DELETE FROM item WHERE id > 1000`));
