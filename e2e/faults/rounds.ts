@@ -85,6 +85,8 @@ export async function checkBooks(page: Page, model: BankModel, name: string, mig
     const newest = found.keys.filter((k) => /^r\d+-\d+$/.test(k)).sort((a, b) => keyOrder(a) - keyOrder(b)).at(-1);
     model.tally.problems.push(`(the store opened with ${found.keys.length} keys, the newest ${newest ?? 'none'}; before it opened, the page saw: ${storage.join('; ')}${onDisk ? `; on disk after the kill: ${onDisk.join('; ') || 'no log file'}` : ''})`);
   }
+  // A store that did not open has nothing to retry on or read: the caller reports the problem recorded above.
+  if (found.openError) return;
   const outcomes = await page.evaluate(retry, again);
   const balances = await page.evaluate(finish, [...model.players]);
   model.afterRetry(again, durableUnacked, outcomes, balances);
